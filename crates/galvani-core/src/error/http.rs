@@ -1,0 +1,169 @@
+//! [`HttpError`]: what a handler returns when it cannot answer normally.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+
+use super::report::ErrorReport;
+
+/// An error a handler returns: a status, a message that is safe to show the client, and
+/// (for server errors) the underlying cause, shown only on the debug page and in logs.
+///
+/// Any `std::error::Error` converts into a 500 with `?`, so handlers can use
+/// [`HttpResult`] and propagate everything. In production the client sees the project's
+/// `404.html`, `403.html`, `400.html` or `500.html` (or JSON when it asked for JSON).
+///
+/// ```
+/// use galvani_core::prelude::*;
+///
+/// async fn product(Path(id): Path<u32>) -> HttpResult<String> {
+///     if id == 0 {
+///         return Err(HttpError::not_found(format!("no product {id}")));
+///     }
+///     let n: u32 = "12".parse()?; // a parse error here would become a 500
+///     Ok(format!("product {id} costs {n}"))
+/// }
+/// ```
+#[derive(Debug)]
+pub struct HttpError {
+    status: StatusCode,
+    message: Cow<'static, str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    headers: HeaderMap,
+}
+
+/// `Result` for handlers: the error side becomes an error page or JSON error.
+pub type HttpResult<T, E = HttpError> = Result<T, E>;
+
+impl HttpError {
+    /// An error with this status and client-safe message.
+    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        HttpError {
+            status,
+            message: message.into(),
+            source: None,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// 400 Bad Request: the client sent something malformed.
+    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 403 Forbidden.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "You do not have permission to do this.",
+        )
+    }
+
+    /// 404 Not Found, with a message saying what was not found.
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 500 Internal Server Error caused by `source` (shown only in debug mode and logs).
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        HttpError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: Cow::Borrowed("Internal Server Error"),
+            source: Some(source.into()),
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Adds a response header (such as `WWW-Authenticate` or `Retry-After`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The client-safe message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Builds the report the error-page middleware renders.
+    pub fn report(&self) -> ErrorReport {
+        let mut report = ErrorReport::new(self.status, self.message.to_string());
+        if let Some(source) = &self.source {
+            report.add_cause_chain(source.as_ref());
+        }
+        report
+    }
+}
+
+impl<E> From<E> for HttpError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn from(err: E) -> Self {
+        HttpError::internal(err)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let report = self.report();
+        let mut response = report.into_response();
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+impl IntoResponse for crate::Error {
+    fn into_response(self) -> Response {
+        HttpError::internal(self).into_response()
+    }
+}
+
+impl IntoResponse for ErrorReport {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = self.status;
+        response.extensions_mut().insert(Arc::new(self));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_error_becomes_a_500_with_its_cause_kept() {
+        let err: HttpError = "x".parse::<u8>().unwrap_err().into();
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let report = err.report();
+        assert!(report.causes[0].contains("invalid digit"));
+    }
+
+    #[test]
+    fn the_response_carries_the_report_and_extra_headers() {
+        let res = HttpError::new(StatusCode::TOO_MANY_REQUESTS, "slow down")
+            .with_header(http::header::RETRY_AFTER, HeaderValue::from_static("5"))
+            .into_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()["retry-after"], "5");
+        let report = res.extensions().get::<Arc<ErrorReport>>().unwrap();
+        assert_eq!(report.message, "slow down");
+    }
+}

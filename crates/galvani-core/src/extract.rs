@@ -1,0 +1,205 @@
+//! Extractors: axum's `Path`, `Query`, `Form` and `Json` with Galvani's errors (a bad
+//! path parameter or body becomes a 400/413/415/422 error page or JSON error, never a
+//! panic), plus [`Data`] and the site's handles (`Urls`, `Templates`, `StaticFiles`,
+//! `SiteState`).
+//!
+//! ```
+//! use galvani_core::prelude::*;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Page { page: Option<u32> }
+//!
+//! async fn list(Query(q): Query<Page>, urls: Urls) -> HttpResult<String> {
+//!     let next = urls.reverse("shop:list", ())?;
+//!     Ok(format!("page {} of {next}", q.page.unwrap_or(1)))
+//! }
+//! ```
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, HttpError};
+use crate::routing::Urls;
+use crate::site::SiteState;
+use crate::staticfiles::StaticFiles;
+use crate::templates::Templates;
+
+fn rejected(status: http::StatusCode, text: String) -> HttpError {
+    HttpError::new(status, text)
+}
+
+macro_rules! wrapper {
+    ($(#[$doc:meta])* $name:ident, $axum:ident, parts) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name<T>(pub T);
+
+        impl<T, S> FromRequestParts<S> for $name<T>
+        where
+            T: DeserializeOwned + Send,
+            S: Send + Sync,
+        {
+            type Rejection = HttpError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
+                match <axum::extract::$axum<T> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+                    Ok(axum::extract::$axum(v)) => Ok($name(v)),
+                    Err(e) => Err(rejected(e.status(), e.body_text())),
+                }
+            }
+        }
+
+        impl<T> Deref for $name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, $axum:ident, body) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name<T>(pub T);
+
+        impl<T, S> FromRequest<S> for $name<T>
+        where
+            T: DeserializeOwned,
+            S: Send + Sync,
+        {
+            type Rejection = HttpError;
+
+            async fn from_request(req: Request, state: &S) -> Result<Self, HttpError> {
+                match <axum::$axum<T> as FromRequest<S>>::from_request(req, state).await {
+                    Ok(v) => Ok($name(v.0)),
+                    Err(e) => Err(rejected(e.status(), e.body_text())),
+                }
+            }
+        }
+
+        impl<T> Deref for $name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+
+        impl<T: serde::Serialize> IntoResponse for $name<T> {
+            fn into_response(self) -> Response {
+                axum::$axum(self.0).into_response()
+            }
+        }
+    };
+}
+
+wrapper!(
+    /// Path parameters: `Path(id): Path<u32>` for `/products/{id}`. A value that does not
+    /// parse is a 400.
+    Path,
+    Path,
+    parts
+);
+wrapper!(
+    /// The query string: `Query(q): Query<Search>`. Malformed queries are a 400.
+    Query,
+    Query,
+    parts
+);
+wrapper!(
+    /// A URL-encoded form body (or the query string for GET). As a response, an encoded form.
+    /// A wrong content type is a 415, a body that does not parse a 400 or 422, too large a 413.
+    Form,
+    Form,
+    body
+);
+wrapper!(
+    /// A JSON body; as a response, JSON. A missing `Content-Type: application/json` is a 415,
+    /// bad JSON a 400, JSON of the wrong shape a 422, too large a 413.
+    Json,
+    Json,
+    body
+);
+
+/// A value registered with [`Project::data`](crate::Project::data) or in an app's `ready`,
+/// by type. Asking for an unregistered type is a 500 whose debug page says how to register it.
+///
+/// ```
+/// use galvani_core::prelude::*;
+///
+/// struct Catalogue { name: &'static str }
+///
+/// async fn name(catalogue: Data<Catalogue>) -> &'static str { catalogue.name }
+///
+/// let project = Project::new(Settings::default())
+///     .data(Catalogue { name: "demo" })
+///     .routes(Routes::new().route("/", get(name)));
+/// ```
+#[derive(Debug)]
+pub struct Data<T: ?Sized>(pub Arc<T>);
+
+impl<T: ?Sized> Clone for Data<T> {
+    fn clone(&self) -> Self {
+        Data(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> Deref for Data<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn site(parts: &Parts) -> Result<&SiteState, HttpError> {
+    parts.extensions.get::<SiteState>().ok_or_else(|| {
+        HttpError::internal(Error::App {
+            label: "galvani".to_owned(),
+            message: "this handler runs outside a Galvani project, so project data is unavailable"
+                .to_owned(),
+        })
+    })
+}
+
+impl<T: Send + Sync + 'static, S: Send + Sync> FromRequestParts<S> for Data<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, HttpError> {
+        site(parts)?.data::<T>().map(Data).ok_or_else(|| {
+            HttpError::internal(Error::MissingData {
+                type_name: std::any::type_name::<T>(),
+            })
+        })
+    }
+}
+
+impl<T: Send + Sync + 'static, S: Send + Sync> OptionalFromRequestParts<S> for Data<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, HttpError> {
+        Ok(site(parts)?.data::<T>().map(Data))
+    }
+}
+
+macro_rules! from_site {
+    ($($ty:ty => $get:expr),* $(,)?) => {$(
+        impl<S: Send + Sync> FromRequestParts<S> for $ty {
+            type Rejection = HttpError;
+
+            async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, HttpError> {
+                let get: fn(&SiteState) -> $ty = $get;
+                Ok(get(site(parts)?))
+            }
+        }
+    )*};
+}
+
+from_site! {
+    SiteState => |s| s.clone(),
+    Urls => |s| s.urls().clone(),
+    Templates => |s| s.templates().clone(),
+    StaticFiles => |s| s.static_files().clone(),
+}

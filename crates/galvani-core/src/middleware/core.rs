@@ -1,0 +1,237 @@
+//! The default stack's request pipeline, run as one service so a request pays for one
+//! future however many concerns are switched on. In order, outermost first:
+//!
+//! 1. the site handle is put on the request (for extractors and middleware);
+//! 2. request id; 3. access log;
+//! 4. allowed hosts (400); 5. HTTPS redirect (301);
+//! 6. body limit (413); 7. timeout (503); 8. panics become 500s;
+//! 9. error reports become pages (debug page, `{status}.html`, or JSON);
+//! 10. security headers and HSTS on every response, error pages included.
+//!
+//! Each concern lives in its own module; this file only sequences them.
+
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use http::header::{HeaderName, LOCATION};
+use http::{HeaderValue, StatusCode};
+use tower::{Layer, Service};
+
+use super::access_log::{self, AccessEntry};
+use super::body_limit;
+use super::hosts::AllowedHosts;
+use super::panic;
+use super::request_id::RequestIds;
+use super::security_headers::SecurityHeaders;
+use crate::error::ErrorReport;
+use crate::error::pages::ErrorPages;
+use crate::settings::Settings;
+use crate::site::SiteState;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub(crate) struct Core {
+    site: SiteState,
+    request_ids: Option<RequestIds>,
+    access_log: bool,
+    hosts: Option<AllowedHosts>,
+    security: Option<SecurityHeaders>,
+    body_limit: Option<u64>,
+    timeout: Option<Duration>,
+    pages: ErrorPages,
+}
+
+impl Core {
+    pub(crate) fn new(settings: &Settings, site: SiteState, pages: ErrorPages) -> Self {
+        let mw = &settings.middleware;
+        Core {
+            site,
+            request_ids: mw.on(mw.request_id).then(RequestIds::new),
+            access_log: mw.on(mw.access_log),
+            hosts: mw.on(mw.allowed_hosts).then(|| {
+                AllowedHosts::new(
+                    &settings.effective_allowed_hosts(),
+                    settings.security.use_x_forwarded_host,
+                )
+            }),
+            security: mw
+                .on(mw.security_headers)
+                .then(|| SecurityHeaders::new(&settings.security)),
+            body_limit: mw
+                .on(mw.body_limit)
+                .then_some(settings.server.max_body_size.bytes()),
+            timeout: mw
+                .on(mw.timeout)
+                .then_some(settings.server.request_timeout.as_duration())
+                .filter(|d| !d.is_zero()),
+            pages,
+        }
+    }
+
+    async fn handle<S>(&self, mut req: Request, mut inner: S) -> Response
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+    {
+        req.extensions_mut().insert(self.site.clone());
+        let id = self.request_ids.as_ref().map(|ids| {
+            let id = ids.assign(req.headers().get(&X_REQUEST_ID));
+            req.headers_mut()
+                .insert(X_REQUEST_ID, id.header_value().clone());
+            req.extensions_mut().insert(id.clone());
+            id
+        });
+        let log = (self.access_log && access_log::enabled())
+            .then(|| AccessEntry::start(req.method(), req.uri().path()));
+
+        let (parts, body) = req.into_parts();
+        let snapshot = self.pages.snapshot(&parts);
+        let secure = self.security.as_ref().is_some_and(|s| s.is_secure(&parts));
+        let early = self.gate(&parts, secure);
+        let mut req = Request::from_parts(parts, body);
+
+        let res = match early {
+            Some(res) => res,
+            None => {
+                let handled = async {
+                    if let Some(limit) = self.body_limit
+                        && let Err(len) = body_limit::check(&mut req, limit)
+                    {
+                        return too_large(len, limit);
+                    }
+                    let call = tower::ServiceExt::oneshot(&mut inner, req);
+                    let res = match self.timeout {
+                        Some(limit) => match tokio::time::timeout(limit, call).await {
+                            Ok(res) => res,
+                            Err(_) => return timed_out(limit),
+                        },
+                        None => call.await,
+                    };
+                    match res {
+                        Ok(res) => res,
+                        Err(never) => match never {},
+                    }
+                };
+                AssertUnwindSafe(handled)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|payload| panic::report(payload).into_response())
+            }
+        };
+
+        let mut res = self.pages.render(res, &snapshot);
+        if let Some(security) = &self.security {
+            security.apply(&mut res, secure);
+        }
+        if let Some(id) = &id {
+            res.headers_mut()
+                .insert(X_REQUEST_ID, id.header_value().clone());
+        }
+        if let Some(log) = log {
+            log.finish(res.status(), id.as_ref().map(|i| i.as_str()));
+        }
+        res
+    }
+
+    /// Answers at once when the host is not allowed or the request must move to HTTPS.
+    fn gate(&self, parts: &http::request::Parts, secure: bool) -> Option<Response> {
+        let mut host = super::hosts::request_host(parts, false)
+            .unwrap_or("")
+            .to_owned();
+        if let Some(hosts) = &self.hosts {
+            match hosts.check(parts) {
+                Ok(h) => host = h.to_owned(),
+                Err(shown) => {
+                    let mut report =
+                        ErrorReport::new(StatusCode::BAD_REQUEST, "Invalid Host header.");
+                    report.causes.push(if shown.is_empty() {
+                        "the request has no Host header".to_owned()
+                    } else {
+                        format!(
+                            "the Host header `{shown}` is not allowed: add its domain to `allowed_hosts` in the settings"
+                        )
+                    });
+                    return Some(report.into_response());
+                }
+            }
+        }
+        let target = self
+            .security
+            .as_ref()?
+            .redirect_target(parts, &host, secure)?;
+        let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            res.headers_mut().insert(LOCATION, v);
+        }
+        Some(res)
+    }
+}
+
+fn too_large(len: u64, limit: u64) -> Response {
+    let mut report = ErrorReport::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The request body is too large.",
+    );
+    report.causes.push(format!(
+        "the body is {len} bytes; `server.max_body_size` allows {limit}"
+    ));
+    report.into_response()
+}
+
+fn timed_out(limit: Duration) -> Response {
+    let mut report = ErrorReport::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The server took too long to answer.",
+    );
+    report.causes.push(format!(
+        "the handler ran longer than `server.request_timeout` ({limit:?})"
+    ));
+    report.into_response()
+}
+
+/// Installs [`Core`] around a service.
+#[derive(Clone)]
+pub(crate) struct CoreLayer(pub(crate) Arc<Core>);
+
+impl<S> Layer<S> for CoreLayer {
+    type Service = CoreService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CoreService {
+            inner,
+            core: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct CoreService<S> {
+    inner: S,
+    core: Arc<Core>,
+}
+
+impl<S> Service<Request> for CoreService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let core = self.core.clone();
+        let inner = self.inner.clone();
+        Box::pin(async move { Ok(core.handle(req, inner).await) })
+    }
+}

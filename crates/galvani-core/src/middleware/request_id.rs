@@ -1,0 +1,83 @@
+//! `X-Request-Id`: every request gets an id (a well-formed one from the client or a proxy
+//! is kept), visible to handlers as the [`RequestId`] extension, in the access log, and on
+//! the response.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::HeaderValue;
+
+/// The request's id, in the request extensions.
+///
+/// ```
+/// use galvani_core::middleware::RequestId;
+/// async fn handler(axum::Extension(id): axum::Extension<RequestId>) -> String {
+///     format!("your request is {}", id.as_str())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequestId(pub(crate) HeaderValue);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or("")
+    }
+
+    /// The id as a header value.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+}
+
+/// Makes ids: a random per-process prefix and a counter, cheap and unique.
+#[derive(Debug)]
+pub(crate) struct RequestIds {
+    prefix: u32,
+    counter: AtomicU64,
+}
+
+impl RequestIds {
+    pub(crate) fn new() -> Self {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        RequestIds {
+            prefix: u32::from_le_bytes(bytes),
+            counter: AtomicU64::new(1),
+        }
+    }
+
+    /// The id for a request carrying `incoming` (the client's `X-Request-Id`, if any).
+    pub(crate) fn assign(&self, incoming: Option<&HeaderValue>) -> RequestId {
+        if let Some(v) = incoming.filter(|v| acceptable(v)) {
+            return RequestId(v.clone());
+        }
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let text = format!("{:08x}-{n:010x}", self.prefix);
+        RequestId(HeaderValue::from_str(&text).expect("hex digits are a valid header"))
+    }
+}
+
+/// Short, and only characters that are harmless in logs and headers.
+fn acceptable(v: &HeaderValue) -> bool {
+    let b = v.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && b.iter().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':' | b'+' | b'=' | b'/')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_unique_and_incoming_ones_checked() {
+        let ids = RequestIds::new();
+        assert_ne!(ids.assign(None).as_str(), ids.assign(None).as_str());
+        let good = HeaderValue::from_static("abc-123");
+        assert_eq!(ids.assign(Some(&good)).as_str(), "abc-123");
+        let bad = HeaderValue::from_static("a b<script>");
+        assert_ne!(ids.assign(Some(&bad)).as_str(), "a b<script>");
+    }
+}

@@ -1,0 +1,231 @@
+//! Security headers on every response (anti-framing, CSP with a per-render nonce,
+//! nosniff, Referrer-Policy, COOP), HSTS on HTTPS, and the redirect of plain HTTP to
+//! HTTPS. A header the handler set itself is left alone, so one view can relax a policy.
+
+use http::header::{self, HeaderName};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Response};
+
+use crate::settings::SecuritySettings;
+use crate::templates::CspNonce;
+
+/// The headers to add, prepared once from the settings.
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityHeaders {
+    fixed: Vec<(HeaderName, HeaderValue)>,
+    csp: Option<String>,
+    csp_value: Option<HeaderValue>,
+    hsts: Option<HeaderValue>,
+    proxy_ssl: Option<(HeaderName, String)>,
+    ssl_redirect: bool,
+}
+
+impl SecurityHeaders {
+    pub(crate) fn new(s: &SecuritySettings) -> Self {
+        let mut fixed = Vec::new();
+        let mut add = |name: HeaderName, value: &str| {
+            if !value.is_empty()
+                && let Ok(v) = HeaderValue::from_str(value)
+            {
+                fixed.push((name, v));
+            }
+        };
+        add(
+            header::X_FRAME_OPTIONS,
+            &s.x_frame_options.to_ascii_uppercase(),
+        );
+        if s.content_type_nosniff {
+            add(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        }
+        add(header::REFERRER_POLICY, &s.referrer_policy);
+        add(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            &s.cross_origin_opener_policy,
+        );
+        let csp =
+            (!s.content_security_policy.is_empty()).then(|| s.content_security_policy.clone());
+        let hsts = (s.hsts_seconds > 0).then(|| {
+            let mut v = format!("max-age={}", s.hsts_seconds);
+            if s.hsts_include_subdomains {
+                v.push_str("; includeSubDomains");
+            }
+            if s.hsts_preload {
+                v.push_str("; preload");
+            }
+            HeaderValue::from_str(&v).expect("digits and ascii are a valid header")
+        });
+        let proxy_ssl = s.proxy_ssl_header.as_ref().and_then(|h| {
+            let (name, value) = h.split_once(':')?;
+            Some((
+                HeaderName::from_bytes(name.trim().as_bytes()).ok()?,
+                value.trim().to_owned(),
+            ))
+        });
+        SecurityHeaders {
+            fixed,
+            csp_value: csp.as_deref().and_then(|c| HeaderValue::from_str(c).ok()),
+            csp,
+            hsts,
+            proxy_ssl,
+            ssl_redirect: s.ssl_redirect,
+        }
+    }
+
+    /// Whether the request arrived over HTTPS (directly, or per the trusted proxy header).
+    pub(crate) fn is_secure(&self, parts: &Parts) -> bool {
+        if parts.uri.scheme_str() == Some("https") {
+            return true;
+        }
+        match &self.proxy_ssl {
+            Some((name, value)) => parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case(value)),
+            None => false,
+        }
+    }
+
+    /// The HTTPS location to redirect a plain-HTTP request to, when redirects are on.
+    pub(crate) fn redirect_target(
+        &self,
+        parts: &Parts,
+        host: &str,
+        secure: bool,
+    ) -> Option<String> {
+        if !self.ssl_redirect || secure {
+            return None;
+        }
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        Some(format!("https://{host}{path}"))
+    }
+
+    /// Adds the headers the response does not already have.
+    pub(crate) fn apply<B>(&self, res: &mut Response<B>, secure: bool) {
+        let nonce = res.extensions().get::<CspNonce>().map(|n| n.0.clone());
+        let headers = res.headers_mut();
+        for (name, value) in &self.fixed {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            match (&self.csp, nonce) {
+                (Some(csp), Some(nonce)) => {
+                    if let Ok(v) = HeaderValue::from_str(&with_nonce(csp, &nonce)) {
+                        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+                    }
+                }
+                (Some(_), None) => {
+                    if let Some(v) = &self.csp_value {
+                        headers.insert(header::CONTENT_SECURITY_POLICY, v.clone());
+                    }
+                }
+                (None, _) => {}
+            }
+        }
+        if secure
+            && let Some(hsts) = &self.hsts
+            && !headers.contains_key(header::STRICT_TRANSPORT_SECURITY)
+        {
+            headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+        }
+    }
+}
+
+/// `csp` with `'nonce-…'` added to `script-src` and `style-src` (created from
+/// `default-src` when absent, so the nonce never loosens what `default-src` allowed).
+pub(crate) fn with_nonce(csp: &str, nonce: &str) -> String {
+    let token = format!("'nonce-{nonce}'");
+    let mut directives: Vec<String> = csp
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let default_src = directives
+        .iter()
+        .find_map(|d| d.strip_prefix("default-src").map(|v| v.trim().to_owned()))
+        .unwrap_or_else(|| "'self'".to_owned());
+    for name in ["script-src", "style-src"] {
+        match directives
+            .iter_mut()
+            .find(|d| d.split_whitespace().next() == Some(name))
+        {
+            Some(d) => {
+                d.push(' ');
+                d.push_str(&token);
+            }
+            None => directives.push(format!("{name} {default_src} {token}")),
+        }
+    }
+    directives.join("; ")
+}
+
+/// Whether `headers` ask for HTML rather than JSON (used for error pages).
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (accept.contains("application/json") || accept.contains("+json"))
+        && !accept.contains("text/html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonce_is_added_to_script_and_style() {
+        let out = with_nonce("default-src 'self'; frame-ancestors 'none'", "abc");
+        assert_eq!(
+            out,
+            "default-src 'self'; frame-ancestors 'none'; script-src 'self' 'nonce-abc'; style-src 'self' 'nonce-abc'"
+        );
+        let out = with_nonce("script-src 'self' cdn.example", "n");
+        assert!(out.contains("script-src 'self' cdn.example 'nonce-n'"));
+    }
+
+    #[test]
+    fn existing_headers_are_kept_and_hsts_needs_https() {
+        let mut s = SecuritySettings::default();
+        s.hsts_seconds = 60;
+        let h = SecurityHeaders::new(&s);
+        let mut res = Response::new(());
+        res.headers_mut().insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        );
+        h.apply(&mut res, false);
+        assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "SAMEORIGIN");
+        assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(
+            !res.headers()
+                .contains_key(header::STRICT_TRANSPORT_SECURITY)
+        );
+        let mut res = Response::new(());
+        h.apply(&mut res, true);
+        assert_eq!(
+            res.headers()[header::STRICT_TRANSPORT_SECURITY],
+            "max-age=60"
+        );
+    }
+
+    #[test]
+    fn json_is_chosen_only_when_asked_for() {
+        let mut h = HeaderMap::new();
+        assert!(!wants_json(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(wants_json(&h));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html,application/json"),
+        );
+        assert!(!wants_json(&h));
+    }
+}

@@ -1,0 +1,277 @@
+//! The typed sections of `galvani.toml`. Every field has a default, so a
+//! settings file only lists what it changes. `docs/reference/settings.md`
+//! lists them all.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::values::{ByteSize, Seconds, string_or_list};
+
+/// `[server]`: how `runserver` listens and what a request may cost.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// The address `runserver` binds when none is given on the command line.
+    pub addr: String,
+    /// How long a request may take before it is answered with 503 (`timeout` middleware).
+    pub request_timeout: Seconds,
+    /// The largest request body accepted; larger ones get 413 (`body_limit` middleware).
+    pub max_body_size: ByteSize,
+    /// How long a client may take to send the request head (slow-client protection).
+    pub header_read_timeout: Seconds,
+    /// The most request headers a client may send.
+    pub max_headers: usize,
+    /// The most simultaneous connections; further clients wait in the accept queue.
+    pub max_connections: usize,
+    /// How long a graceful shutdown waits for in-flight requests.
+    pub shutdown_timeout: Seconds,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            addr: "127.0.0.1:8000".to_owned(),
+            request_timeout: Seconds::new(30),
+            max_body_size: ByteSize::new(2_621_440),
+            header_read_timeout: Seconds::new(10),
+            max_headers: 100,
+            max_connections: 25_000,
+            shutdown_timeout: Seconds::new(30),
+        }
+    }
+}
+
+/// `[security]`: response headers and HTTPS handling.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SecuritySettings {
+    /// The `Content-Security-Policy` header; empty turns it off. A per-response nonce is
+    /// added to `script-src` and `style-src` when a template is rendered.
+    pub content_security_policy: String,
+    /// The `X-Frame-Options` header; empty turns it off.
+    pub x_frame_options: String,
+    /// The `Referrer-Policy` header; empty turns it off.
+    pub referrer_policy: String,
+    /// The `Cross-Origin-Opener-Policy` header; empty turns it off.
+    pub cross_origin_opener_policy: String,
+    /// Send `X-Content-Type-Options: nosniff`.
+    pub content_type_nosniff: bool,
+    /// `Strict-Transport-Security` max-age in seconds on HTTPS responses; 0 turns it off.
+    pub hsts_seconds: u64,
+    /// Add `includeSubDomains` to the HSTS header.
+    pub hsts_include_subdomains: bool,
+    /// Add `preload` to the HSTS header.
+    pub hsts_preload: bool,
+    /// Redirect plain-HTTP requests to HTTPS (301).
+    pub ssl_redirect: bool,
+    /// A `Header: value` pair set by a trusted proxy on HTTPS requests, such as
+    /// `"X-Forwarded-Proto: https"`. Only set it when a proxy strips that header from clients.
+    pub proxy_ssl_header: Option<String>,
+    /// Trust `X-Forwarded-Host` (only behind a proxy that sets it).
+    pub use_x_forwarded_host: bool,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            content_security_policy: "default-src 'self'; base-uri 'self'; form-action 'self'; \
+                                      frame-ancestors 'none'; object-src 'none'"
+                .to_owned(),
+            x_frame_options: "DENY".to_owned(),
+            referrer_policy: "same-origin".to_owned(),
+            cross_origin_opener_policy: "same-origin".to_owned(),
+            content_type_nosniff: true,
+            hsts_seconds: 0,
+            hsts_include_subdomains: false,
+            hsts_preload: false,
+            ssl_redirect: false,
+            proxy_ssl_header: None,
+            use_x_forwarded_host: false,
+        }
+    }
+}
+
+/// `[cors]`: cross-origin requests. With no allowed origins, CORS stays off and browsers
+/// keep their same-origin rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CorsSettings {
+    /// Origins allowed to call this site, such as `https://app.example.com`.
+    #[serde(deserialize_with = "string_or_list")]
+    pub allowed_origins: Vec<String>,
+    /// Methods allowed in cross-origin requests.
+    #[serde(deserialize_with = "string_or_list")]
+    pub allowed_methods: Vec<String>,
+    /// Request headers allowed in cross-origin requests.
+    #[serde(deserialize_with = "string_or_list")]
+    pub allowed_headers: Vec<String>,
+    /// Response headers the browser may show to the calling script.
+    #[serde(deserialize_with = "string_or_list")]
+    pub expose_headers: Vec<String>,
+    /// Allow cookies on cross-origin requests (never together with a `*` origin).
+    pub allow_credentials: bool,
+    /// How long browsers may cache a preflight answer.
+    pub max_age: Seconds,
+}
+
+impl Default for CorsSettings {
+    fn default() -> Self {
+        CorsSettings {
+            allowed_origins: Vec::new(),
+            allowed_methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                .map(String::from)
+                .to_vec(),
+            allowed_headers: ["accept", "authorization", "content-type", "x-csrftoken"]
+                .map(String::from)
+                .to_vec(),
+            expose_headers: Vec::new(),
+            allow_credentials: false,
+            max_age: Seconds::new(86_400),
+        }
+    }
+}
+
+/// How templates treat a variable that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UndefinedVariables {
+    /// Render as empty, like Django (the default).
+    #[default]
+    Lenient,
+    /// Render as empty, and attribute access on it is also empty.
+    Chainable,
+    /// Fail the render: catches typos early.
+    Strict,
+}
+
+/// `[templates]`: where templates are found and how they are loaded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TemplateSettings {
+    /// The project's template folders, searched before every app's `templates/`.
+    #[serde(deserialize_with = "string_or_list")]
+    pub dirs: Vec<PathBuf>,
+    /// Reload a template when its file changes; defaults to `debug`.
+    pub auto_reload: Option<bool>,
+    /// How undefined variables render.
+    pub undefined: UndefinedVariables,
+}
+
+impl Default for TemplateSettings {
+    fn default() -> Self {
+        TemplateSettings {
+            dirs: vec![PathBuf::from("templates")],
+            auto_reload: None,
+            undefined: UndefinedVariables::default(),
+        }
+    }
+}
+
+/// `[static]`: static files (CSS, JavaScript, images).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StaticSettings {
+    /// The URL prefix static files are served under; starts and ends with `/`.
+    pub url: String,
+    /// Where `collectstatic` writes; served with long cache lifetimes when `debug` is off.
+    pub root: PathBuf,
+    /// The project's static folders, searched before every app's `static/`.
+    #[serde(deserialize_with = "string_or_list")]
+    pub dirs: Vec<PathBuf>,
+    /// Serve static files from this process; defaults to on. Turn it off when a CDN or
+    /// reverse proxy serves `root`.
+    pub serve: Option<bool>,
+    /// Use `root/staticfiles.json` to give `static()` hashed names; defaults to `!debug`.
+    pub manifest: Option<bool>,
+}
+
+impl Default for StaticSettings {
+    fn default() -> Self {
+        StaticSettings {
+            url: "/static/".to_owned(),
+            root: PathBuf::from("staticfiles"),
+            dirs: vec![PathBuf::from("static")],
+            serve: None,
+            manifest: None,
+        }
+    }
+}
+
+/// `[middleware]`: switches for the default middleware stack. All are on by default;
+/// `defaults = false` switches the whole optional stack off (panics still become 500s).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MiddlewareSettings {
+    /// Master switch for everything below.
+    pub defaults: bool,
+    /// `X-Request-Id` on every request and response.
+    pub request_id: bool,
+    /// One structured log line per request (`galvani::access`).
+    pub access_log: bool,
+    /// Answer requests slower than `server.request_timeout` with 503.
+    pub timeout: bool,
+    /// Refuse bodies over `server.max_body_size` with 413.
+    pub body_limit: bool,
+    /// Refuse requests for hosts not in `allowed_hosts` with 400.
+    pub allowed_hosts: bool,
+    /// The `[security]` headers, HSTS and the HTTPS redirect.
+    pub security_headers: bool,
+    /// gzip / brotli compression of responses when the client accepts it.
+    pub compression: bool,
+    /// CORS from `[cors]` (only when origins are configured).
+    pub cors: bool,
+}
+
+impl Default for MiddlewareSettings {
+    fn default() -> Self {
+        MiddlewareSettings {
+            defaults: true,
+            request_id: true,
+            access_log: true,
+            timeout: true,
+            body_limit: true,
+            allowed_hosts: true,
+            security_headers: true,
+            compression: true,
+            cors: true,
+        }
+    }
+}
+
+impl MiddlewareSettings {
+    /// Whether a switch is on, honouring the master switch.
+    pub fn on(&self, switch: bool) -> bool {
+        self.defaults && switch
+    }
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `[log]`: what `runserver` and commands log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `"info"` or `"info,galvani::access=warn"`; `RUST_LOG` wins.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".to_owned(),
+            format: LogFormat::Text,
+        }
+    }
+}

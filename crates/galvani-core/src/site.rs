@@ -1,0 +1,274 @@
+//! [`Site`]: a built project, ready to serve, test or run commands; and [`SiteState`],
+//! the shared handle every request carries.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use tower::{Service, ServiceExt};
+
+use crate::app::App;
+use crate::checks::{self, CheckMessage};
+use crate::error::Error;
+use crate::routing::{RouteInfo, Urls};
+use crate::settings::Settings;
+use crate::staticfiles::StaticFiles;
+use crate::templates::Templates;
+
+type CallFn = dyn Fn(Request) -> BoxFuture<'static, Response> + Send + Sync;
+
+/// The project as one tower service. Cloning it is one reference-count increment, so a
+/// connection or test can take its own copy per request.
+#[derive(Clone)]
+pub struct SiteService(Arc<CallFn>);
+
+impl SiteService {
+    /// Type-erases a service; each call works on a clone of `service`, so `service`
+    /// should be cheap to clone (routers and Galvani's layers are).
+    pub fn new<S>(service: S) -> Self
+    where
+        S: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        SiteService(Arc::new(move |req: Request| {
+            let svc = service.clone();
+            Box::pin(async move {
+                match svc.oneshot(req).await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                }
+            })
+        }))
+    }
+
+    /// Answers one request.
+    pub fn handle(&self, req: Request) -> BoxFuture<'static, Response> {
+        (self.0)(req)
+    }
+}
+
+impl std::fmt::Debug for SiteService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SiteService")
+    }
+}
+
+impl Service<Request> for SiteService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = futures_util::future::Map<
+        BoxFuture<'static, Response>,
+        fn(Response) -> Result<Response, Infallible>,
+    >;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        futures_util::FutureExt::map(self.handle(req), Ok)
+    }
+}
+
+/// Values registered with [`Project::data`](crate::Project::data) or in an app's `ready`,
+/// by type.
+#[derive(Default, Clone)]
+pub(crate) struct DataMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl DataMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.0.insert(TypeId::of::<T>(), value);
+    }
+
+    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.clone().downcast::<T>().ok())
+    }
+}
+
+/// The shared state of a running site: settings, URL names, templates, static files and
+/// registered data. Every request carries it (in its extensions), so extractors and
+/// middleware of any kind can reach it. Cheap to clone.
+#[derive(Clone)]
+pub struct SiteState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    settings: Arc<Settings>,
+    urls: Urls,
+    templates: Templates,
+    static_files: StaticFiles,
+    data: DataMap,
+    routes: Arc<Vec<RouteInfo>>,
+    apps: Arc<Vec<Arc<dyn App>>>,
+}
+
+impl std::fmt::Debug for SiteState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteState")
+            .field("profile", &self.inner.settings.profile())
+            .field(
+                "apps",
+                &self
+                    .inner
+                    .apps
+                    .iter()
+                    .map(|a| a.label())
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl SiteState {
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        urls: Urls,
+        templates: Templates,
+        static_files: StaticFiles,
+        data: DataMap,
+        routes: Arc<Vec<RouteInfo>>,
+        apps: Arc<Vec<Arc<dyn App>>>,
+    ) -> Self {
+        SiteState {
+            inner: Arc::new(StateInner {
+                settings,
+                urls,
+                templates,
+                static_files,
+                data,
+                routes,
+                apps,
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.inner.settings
+    }
+
+    /// Route names and reversing.
+    pub fn urls(&self) -> &Urls {
+        &self.inner.urls
+    }
+
+    /// The template engine.
+    pub fn templates(&self) -> &Templates {
+        &self.inner.templates
+    }
+
+    /// Static files.
+    pub fn static_files(&self) -> &StaticFiles {
+        &self.inner.static_files
+    }
+
+    /// Registered data of type `T`.
+    pub fn data<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.inner.data.get::<T>()
+    }
+
+    /// Every route, in declaration order.
+    pub fn routes(&self) -> &[RouteInfo] {
+        &self.inner.routes
+    }
+
+    /// The installed apps, in order.
+    pub fn apps(&self) -> &[Arc<dyn App>] {
+        &self.inner.apps
+    }
+}
+
+/// A built project: the service that answers requests and the state behind it.
+/// [`Project::build`](crate::Project::build) makes one; the server, the test client and
+/// management commands use it.
+///
+/// ```
+/// use galvani_core::prelude::*;
+/// let site = Project::new(Settings::default())
+///     .routes(Routes::new().route("/", get(|| async { "hi" })).name("home"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(site.urls().reverse("home", ()).unwrap(), "/");
+/// assert!(site.check(false).iter().all(|m| !m.is_error()));
+/// ```
+#[derive(Clone)]
+pub struct Site {
+    state: SiteState,
+    service: SiteService,
+    commands: Arc<Vec<crate::commands::AppCommand>>,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Site {
+    type Target = SiteState;
+
+    fn deref(&self) -> &SiteState {
+        &self.state
+    }
+}
+
+impl Site {
+    pub(crate) fn new(
+        state: SiteState,
+        service: SiteService,
+        commands: Vec<crate::commands::AppCommand>,
+    ) -> Self {
+        Site {
+            state,
+            service,
+            commands: Arc::new(commands),
+        }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &SiteState {
+        &self.state
+    }
+
+    /// The service answering requests (clone it per connection or per test request).
+    pub fn service(&self) -> SiteService {
+        self.service.clone()
+    }
+
+    /// The commands apps added, by name.
+    pub fn app_commands(&self) -> &[crate::commands::AppCommand] {
+        &self.commands
+    }
+
+    /// Runs the system checks (Galvani's and every app's); `deploy` adds the production
+    /// ones. See [`crate::checks`].
+    pub fn check(&self, deploy: bool) -> Vec<CheckMessage> {
+        checks::run(self, deploy)
+    }
+
+    /// Runs the checks and fails with every error found.
+    pub fn check_or_fail(&self) -> Result<Vec<CheckMessage>, Error> {
+        let messages = self.check(false);
+        let errors: Vec<CheckMessage> = messages.iter().filter(|m| m.is_error()).cloned().collect();
+        if errors.is_empty() {
+            Ok(messages)
+        } else {
+            Err(Error::Checks { messages: errors })
+        }
+    }
+}

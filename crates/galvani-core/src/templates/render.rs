@@ -1,0 +1,263 @@
+//! [`Template`], the response type that renders a template, and [`TemplateLayer`], the
+//! middleware that renders it with the project's engine and the request's context.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use http::{HeaderValue, StatusCode, header};
+use minijinja::Value;
+use minijinja::value::merge_maps;
+use tower::{Layer, Service};
+
+use super::Templates;
+use super::context::{ContextProcessor, RequestInfo, to_value};
+use crate::error::HttpError;
+
+/// A response rendered from a template, like Django's `render(request, name, context)`.
+///
+/// The template is rendered after the handler returns, by the project's middleware, with
+/// the request's context (`request`, `csp_nonce`, context processors) added, so handlers
+/// need no engine handle. A render error becomes a 500 (in debug, a page showing the
+/// template, line and error).
+///
+/// ```
+/// use galvani_core::prelude::*;
+///
+/// #[derive(serde::Serialize)]
+/// struct Product { name: String }
+///
+/// async fn detail() -> Template {
+///     let product = Product { name: "Lamp".into() };
+///     Template::new("shop/product_detail.html", context! { product })
+/// }
+/// async fn gone() -> Template {
+///     Template::new("shop/gone.html", context! {}).with_status(StatusCode::GONE)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a Template renders only when returned from a handler"]
+pub struct Template {
+    name: Cow<'static, str>,
+    context: Value,
+    status: StatusCode,
+}
+
+impl Template {
+    /// The template `name` with `context` (a `context!` or any `Serialize` value).
+    pub fn new(name: impl Into<Cow<'static, str>>, context: impl serde::Serialize) -> Self {
+        Template {
+            name: name.into(),
+            context: to_value(context),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// Answers with another status (the default is 200).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+#[derive(Clone)]
+struct Pending(Arc<Template>);
+
+impl IntoResponse for Template {
+    fn into_response(self) -> Response {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = self.status;
+        res.extensions_mut().insert(Pending(Arc::new(self)));
+        res
+    }
+}
+
+/// Which template a response was rendered from, and with what context (the handler's
+/// values, without processors'): the test client reads it.
+#[derive(Debug, Clone)]
+pub struct RenderedTemplate {
+    /// The template name.
+    pub name: String,
+    /// The context the handler passed.
+    pub context: Value,
+}
+
+/// The per-response CSP nonce a rendered template saw as `csp_nonce`; the security-headers
+/// middleware adds it to `script-src` and `style-src`.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// Renders [`Template`] responses. The project installs it innermost, so context
+/// processors see what every other middleware put on the request.
+#[derive(Clone)]
+pub struct TemplateLayer {
+    templates: Templates,
+    processors: Arc<[ContextProcessor]>,
+}
+
+impl TemplateLayer {
+    pub(crate) fn new(templates: Templates, processors: Vec<ContextProcessor>) -> Self {
+        TemplateLayer {
+            templates,
+            processors: processors.into(),
+        }
+    }
+}
+
+impl<S> Layer<S> for TemplateLayer {
+    type Service = TemplateService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TemplateService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`TemplateLayer`].
+#[derive(Clone)]
+pub struct TemplateService<S> {
+    inner: S,
+    layer: TemplateLayer,
+}
+
+impl<S> Service<Request> for TemplateService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = TemplateFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let info = RequestInfo::new(req.method().clone(), req.uri().clone());
+        let extra: Vec<Value> = self.layer.processors.iter().map(|p| p.call(&req)).collect();
+        TemplateFuture {
+            inner: self.inner.call(req),
+            state: Some((self.layer.templates.clone(), info, extra)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`TemplateService`].
+    pub struct TemplateFuture<F> {
+        #[pin]
+        inner: F,
+        state: Option<(Templates, RequestInfo, Vec<Value>)>,
+    }
+}
+
+impl<F> Future for TemplateFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = match this.inner.poll(cx) {
+            Poll::Ready(Ok(res)) => res,
+            Poll::Ready(Err(never)) => match never {},
+            Poll::Pending => return Poll::Pending,
+        };
+        if let Some(Pending(template)) = res.extensions_mut().remove::<Pending>()
+            && let Some((templates, info, extra)) = this.state.take()
+        {
+            render(&templates, &template, info, extra, &mut res);
+        }
+        Poll::Ready(Ok(res))
+    }
+}
+
+fn render(
+    templates: &Templates,
+    template: &Template,
+    info: RequestInfo,
+    extra: Vec<Value>,
+    res: &mut Response,
+) {
+    let nonce = new_nonce();
+    let base = Value::from_pairs([
+        ("request", Value::from_object(info)),
+        ("csp_nonce", Value::from(nonce.clone())),
+    ]);
+    let mut layers = Vec::with_capacity(extra.len() + 2);
+    layers.push(template.context.clone());
+    layers.extend(extra);
+    layers.push(base);
+    let rendered = RenderedTemplate {
+        name: template.name.to_string(),
+        context: template.context.clone(),
+    };
+    match templates.render(&template.name, merge_maps(layers)) {
+        Ok(html) => {
+            let headers = res.headers_mut();
+            headers.remove(header::CONTENT_LENGTH);
+            if !headers.contains_key(header::CONTENT_TYPE) {
+                headers.insert(header::CONTENT_TYPE, content_type_for(&template.name));
+            }
+            *res.body_mut() = Body::from(html);
+            res.extensions_mut().insert(CspNonce(nonce));
+        }
+        Err(e) => {
+            tracing::error!(template = %template.name, error = %e, "template failed to render");
+            *res = HttpError::internal(e).into_response();
+        }
+    }
+    res.extensions_mut().insert(rendered);
+}
+
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // Without entropy a nonce would be guessable; failing loudly is right here.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn content_type_for(name: &str) -> HeaderValue {
+    let ext = name.rsplit('.').next().unwrap_or("");
+    HeaderValue::from_static(match ext {
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "json" => "application/json",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "text/html; charset=utf-8",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type_for("a/b.html"), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type_for("feed.xml"),
+            "application/xml; charset=utf-8"
+        );
+        assert_eq!(content_type_for("robots.txt"), "text/plain; charset=utf-8");
+    }
+
+    #[test]
+    fn nonces_are_random_and_base64() {
+        let a = new_nonce();
+        assert_ne!(a, new_nonce());
+        assert_eq!(a.len(), 24);
+    }
+}

@@ -1,0 +1,57 @@
+//! Galvani: Django's batteries on an event-driven Rust core.
+//!
+//! Most projects import the prelude and nothing else:
+//!
+//! ```
+//! use galvani::prelude::*;
+//!
+//! async fn home() -> Template {
+//!     Template::new("home.html", context! { title => "Welcome" })
+//! }
+//!
+//! let project = Project::new(Settings::default())
+//!     .routes(Routes::new().route("/", get(home)).name("home"));
+//! ```
+//!
+//! A project binary is its own `manage.py`:
+//!
+//! ```no_run
+//! use galvani::prelude::*;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     Project::new(Settings::from_env_in(env!("CARGO_MANIFEST_DIR"))).run_cli()
+//! }
+//! ```
+//!
+//! Start with the tutorial in `docs/tutorial/`; the map of the code is `ARCHITECTURE.md`.
+//!
+//! # Crates
+//!
+//! | crate | holds |
+//! |---|---|
+//! | `galvani` | this facade: the prelude and re-exports |
+//! | `galvani-core` | apps, routing, middleware, settings, templates, static files, server, CLI, test client |
+
+pub use galvani_core::*;
+
+/// Everything a project usually imports.
+pub mod prelude {
+    pub use galvani_core::prelude::*;
+}
+
+/// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Assets`]:
+/// debug builds read from disk (edits show at once), release builds carry the files.
+///
+/// ```ignore
+/// impl App for Shop {
+///     fn label(&self) -> &'static str { "shop" }
+///     fn templates(&self) -> Option<galvani::Assets> { Some(galvani::assets!("templates")) }
+///     fn static_files(&self) -> Option<galvani::Assets> { Some(galvani::assets!("static")) }
+/// }
+/// ```
+#[macro_export]
+macro_rules! assets {
+    ($folder:tt) => {
+        $crate::__assets_at!("::galvani::__private::rust_embed", $folder)
+    };
+}
