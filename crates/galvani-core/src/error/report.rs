@@ -56,7 +56,12 @@ impl ErrorReport {
                 self.template = Some(info);
             }
             let text = e.to_string();
-            if self.causes.last() != Some(&text) {
+            // A wrapper that prints its source would repeat it on the next line.
+            if !self
+                .causes
+                .last()
+                .is_some_and(|outer| outer.contains(&text))
+            {
                 self.causes.push(text);
             }
             current = e.source();

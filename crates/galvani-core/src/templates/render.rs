@@ -224,7 +224,7 @@ fn new_nonce() -> String {
     let mut bytes = [0u8; 16];
     // Without entropy a nonce would be guessable; failing loudly is right here.
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn content_type_for(name: &str) -> HeaderValue {
@@ -258,6 +258,6 @@ mod tests {
     fn nonces_are_random_and_base64() {
         let a = new_nonce();
         assert_ne!(a, new_nonce());
-        assert_eq!(a.len(), 24);
+        assert_eq!(a.len(), 22);
     }
 }

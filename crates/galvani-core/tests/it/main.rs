@@ -1,0 +1,3 @@
+//! Integration tests for galvani-core: every feature through the whole stack.
+
+mod smoke;
