@@ -2,6 +2,8 @@
 //! lines, filtered by `RUST_LOG` or `log.level`, written from a background thread so a
 //! slow terminal never slows requests.
 
+use std::io::IsTerminal;
+
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 

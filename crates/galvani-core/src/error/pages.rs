@@ -9,14 +9,14 @@ use axum::body::Body;
 use axum::response::Response;
 use base64::Engine as _;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, Method, StatusCode, Uri, header};
 use minijinja::Value;
 
 use super::report::ErrorReport;
 use crate::middleware::security_headers::wants_json;
 use crate::routing::RouteInfo;
 use crate::settings::Settings;
-use crate::templates::{CspNonce, Templates, to_value};
+use crate::templates::{CspNonce, RequestInfo, Templates, to_value};
 
 /// Headers whose values are replaced by stars on the debug page.
 const MASKED_HEADERS: &[&str] = &[
@@ -36,12 +36,12 @@ pub(crate) struct MatchedRoute {
     pub(crate) name: Option<Arc<str>>,
 }
 
-/// What the error page needs to know about the request.
+/// What the error page needs to know about the request (cheap clones; headers are
+/// copied only in debug mode, where the page shows them).
 pub(crate) struct RequestSnapshot {
     json: bool,
-    method: String,
-    path: String,
-    query: String,
+    method: Method,
+    uri: Uri,
     headers: Vec<(String, String)>,
 }
 
@@ -75,9 +75,8 @@ impl ErrorPages {
     pub(crate) fn snapshot(&self, parts: &Parts) -> RequestSnapshot {
         RequestSnapshot {
             json: wants_json(&parts.headers),
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().unwrap_or("").to_owned(),
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
             headers: if self.debug {
                 parts
                     .headers
@@ -105,7 +104,7 @@ impl ErrorPages {
         if report.is_server_error() && !report.panic {
             tracing::error!(
                 status = report.status.as_u16(),
-                path = %req.path,
+                path = %req.uri.path(),
                 causes = ?report.causes,
                 "request failed"
             );
@@ -166,7 +165,8 @@ impl ErrorPages {
             status => status.as_u16(),
             reason => reason(status),
             message => self.public_message(report),
-            request_path => req.path.clone(),
+            request_path => req.uri.path(),
+            request => Value::from_object(RequestInfo::new(req.method.clone(), req.uri.clone())),
             csp_nonce => nonce,
         };
         if self.debug {
@@ -179,12 +179,7 @@ impl ErrorPages {
                     excerpt => to_value(&t.excerpt),
                 }),
                 panic => report.panic,
-                request => minijinja::context! {
-                    method => req.method.clone(),
-                    path => req.path.clone(),
-                    query => req.query.clone(),
-                    headers => to_value(&req.headers),
-                },
+                headers => to_value(&req.headers),
                 route => route.map(|r| minijinja::context! { path => r.path.to_string(), name => r.name.as_deref() }),
                 routes => (status == StatusCode::NOT_FOUND).then(|| self.route_list()),
                 profile => self.profile.clone(),

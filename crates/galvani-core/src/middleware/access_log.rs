@@ -33,7 +33,7 @@ impl AccessEntry {
                     status = status.as_u16(),
                     micros,
                     request_id = request_id.unwrap_or("-"),
-                    "{} {} {}", self.method, self.path, status.as_u16()
+                    "request"
                 )
             };
         }

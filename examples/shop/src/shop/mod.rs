@@ -1,0 +1,61 @@
+//! The `shop` app: a catalogue of products with a home page, a list and detail pages.
+
+mod catalogue;
+mod urls;
+mod views;
+
+use galvani::Assets;
+use galvani::app::AppSettings;
+use galvani::prelude::*;
+use serde::Deserialize;
+
+pub use catalogue::{Category, InMemoryCatalogue, Product};
+
+/// The shop app.
+pub struct Shop;
+
+/// `[apps.shop]` in `galvani.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShopSettings {
+    /// The currency code prices are shown in.
+    pub currency: String,
+    /// How many products the home page features.
+    pub featured: usize,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        ShopSettings {
+            currency: "EUR".to_owned(),
+            featured: 3,
+        }
+    }
+}
+
+impl App for Shop {
+    fn label(&self) -> &'static str {
+        "shop"
+    }
+
+    fn routes(&self) -> Routes {
+        urls::routes()
+    }
+
+    fn templates(&self) -> Option<Assets> {
+        Some(galvani::assets!("src/shop/templates"))
+    }
+
+    fn static_files(&self) -> Option<Assets> {
+        Some(galvani::assets!("src/shop/static"))
+    }
+
+    fn settings(&self) -> Option<AppSettings> {
+        Some(AppSettings::of::<ShopSettings>())
+    }
+
+    fn ready(&self, ctx: &mut ReadyContext<'_>) -> galvani::Result<()> {
+        ctx.insert(InMemoryCatalogue::demo());
+        Ok(())
+    }
+}
