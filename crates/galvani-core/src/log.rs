@@ -19,7 +19,8 @@ pub fn init(settings: &Settings) -> Option<WorkerGuard> {
     let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer);
+        .with_writer(writer)
+        .with_ansi(std::io::stdout().is_terminal());
     let installed = match settings.log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init().is_ok(),
         LogFormat::Text => builder.compact().try_init().is_ok(),
