@@ -27,7 +27,11 @@ use super::report::ErrorReport;
 /// }
 /// ```
 #[derive(Debug)]
-pub struct HttpError {
+pub struct HttpError(Box<Inner>);
+
+/// Boxed so that `HttpResult<T>` stays as small as `T` plus a pointer.
+#[derive(Debug)]
+struct Inner {
     status: StatusCode,
     message: Cow<'static, str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -40,12 +44,12 @@ pub type HttpResult<T, E = HttpError> = Result<T, E>;
 impl HttpError {
     /// An error with this status and client-safe message.
     pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
-        HttpError {
+        HttpError(Box::new(Inner {
             status,
             message: message.into(),
             source: None,
             headers: HeaderMap::new(),
-        }
+        }))
     }
 
     /// 400 Bad Request: the client sent something malformed.
@@ -68,12 +72,7 @@ impl HttpError {
 
     /// 500 Internal Server Error caused by `source` (shown only in debug mode and logs).
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
-        HttpError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: Cow::Borrowed("Internal Server Error"),
-            source: Some(source.into()),
-            headers: HeaderMap::new(),
-        }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").with_source(source)
     }
 
     /// Attaches the underlying cause.
@@ -81,30 +80,30 @@ impl HttpError {
         mut self,
         source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
     ) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// Adds a response header (such as `WWW-Authenticate` or `Retry-After`).
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.0.headers.append(name, value);
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The client-safe message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Builds the report the error-page middleware renders.
     pub fn report(&self) -> ErrorReport {
-        let mut report = ErrorReport::new(self.status, self.message.to_string());
-        if let Some(source) = &self.source {
+        let mut report = ErrorReport::new(self.0.status, self.0.message.to_string());
+        if let Some(source) = &self.0.source {
             report.add_cause_chain(source.as_ref());
         }
         report
@@ -124,7 +123,7 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let report = self.report();
         let mut response = report.into_response();
-        response.headers_mut().extend(self.headers);
+        response.headers_mut().extend(self.0.headers);
         response
     }
 }

@@ -193,9 +193,10 @@ mod tests {
 
     #[test]
     fn existing_headers_are_kept_and_hsts_needs_https() {
-        let mut s = SecuritySettings::default();
-        s.hsts_seconds = 60;
-        let h = SecurityHeaders::new(&s);
+        let h = SecurityHeaders::new(&SecuritySettings {
+            hsts_seconds: 60,
+            ..SecuritySettings::default()
+        });
         let mut res = Response::new(());
         res.headers_mut().insert(
             header::X_FRAME_OPTIONS,

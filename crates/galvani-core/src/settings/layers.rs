@@ -202,10 +202,11 @@ pub fn parse_env_value(raw: &str) -> Value {
         || trimmed.starts_with('[')
         || trimmed.parse::<i64>().is_ok()
         || (trimmed.parse::<f64>().is_ok() && trimmed.contains('.'));
-    if looks_typed && let Ok(mut table) = format!("v = {trimmed}").parse::<Table>() {
-        if let Some(value) = table.remove("v") {
-            return value;
-        }
+    if looks_typed
+        && let Ok(mut table) = format!("v = {trimmed}").parse::<Table>()
+        && let Some(value) = table.remove("v")
+    {
+        return value;
     }
     Value::String(raw.to_owned())
 }

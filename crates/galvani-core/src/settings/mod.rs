@@ -271,7 +271,7 @@ impl Settings {
     ///
     /// ```
     /// use galvani_core::settings::Settings;
-    /// #[derive(serde::Deserialize, Default)]
+    /// #[derive(serde::Deserialize, Default, Debug)]
     /// #[serde(default)]
     /// struct Shop { page_size: u32 }
     ///
@@ -694,7 +694,9 @@ fn validate(s: &Settings, layers: &Layers, problems: &mut Vec<SettingsProblem>) 
         });
     };
     let url = &s.static_files.url;
-    if !(url.starts_with('/') && url.ends_with('/')) && !url.starts_with("http") {
+    let absolute = url.starts_with("http://") || url.starts_with("https://");
+    let rooted = url.starts_with('/') && url.ends_with('/');
+    if !(absolute || rooted) {
         bad(
             "static.url",
             format!("`{url}` must start and end with `/`, such as \"/static/\""),

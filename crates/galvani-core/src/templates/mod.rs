@@ -45,8 +45,10 @@ pub use render::{CspNonce, RenderedTemplate, Template, TemplateLayer};
 /// ```
 /// use galvani_core::prelude::*;
 /// let project = Project::new(Settings::default()).build().unwrap();
-/// let html = project.templates().render_str("<b>{{ x }}</b>", context! { x => "<i>" }).unwrap();
-/// assert_eq!(html, "<b>&lt;i&gt;</b>");
+/// let text = project.templates().render_str("Hello {{ name }}!", context! { name => "Ada" }).unwrap();
+/// assert_eq!(text, "Hello Ada!");
+/// // Auto-escaping follows the template's extension: `.html` files escape, source
+/// // strings (like `.txt` files) do not.
 /// ```
 #[derive(Clone)]
 pub struct Templates {
@@ -107,7 +109,8 @@ impl Templates {
         Ok(template.render(to_value(context))?)
     }
 
-    /// Renders template source text (named `<string>` in errors).
+    /// Renders template source text (named `<string>` in errors). Source strings are not
+    /// auto-escaped; render an `.html` template for HTML.
     pub fn render_str(
         &self,
         source: &str,

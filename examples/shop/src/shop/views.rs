@@ -68,7 +68,7 @@ pub async fn product_detail(
     let product = catalogue
         .product(id)
         .ok_or_else(|| HttpError::not_found(format!("There is no product {id}.")))?;
-    let category = catalogue.category(&product.category);
+    let category = catalogue.category(product.category);
     Ok(Template::new(
         "shop/product_detail.html",
         context! { product, category, currency => &settings.currency },
