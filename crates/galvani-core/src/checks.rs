@@ -15,6 +15,7 @@
 //! | `security.W006` | deploy | no Content-Security-Policy |
 //! | `security.W007` | deploy | CORS allows any origin |
 //! | `security.W008` | deploy | a default middleware is switched off |
+//! | `security.W009` | deploy | debug is on and the secret key is missing, short or a placeholder |
 //! | `templates.E001` | error | a template does not compile |
 //! | `staticfiles.W001` | warning | the manifest `static()` needs is missing |
 //! | `staticfiles.W002` | warning | a static folder listed in the settings does not exist |
@@ -190,7 +191,13 @@ fn security(s: &Settings, deploy: bool, out: &mut Vec<CheckMessage>) {
     if s.debug
         && let Some(problem) = secret_key_problem(s.secret_key.expose())
     {
-        out.push(CheckMessage::warning("security.E001", problem.to_owned()).hint(key_hint));
+        out.push(
+            CheckMessage::warning(
+                "security.W009",
+                format!("{problem}; production needs a real one"),
+            )
+            .hint(key_hint),
+        );
     }
     if sec.hsts_seconds == 0 {
         out.push(CheckMessage::warning("security.W002", "HSTS is off (security.hsts_seconds = 0)").hint("once the site is served only over HTTPS, set security.hsts_seconds (e.g. 31536000)"));

@@ -21,7 +21,8 @@ use crate::project::Project;
 use crate::site::Site;
 use crate::staticfiles::{CollectOptions, collect};
 
-const BUILTIN: &[&str] = &["runserver", "check", "routes", "collectstatic"];
+/// The built-in commands; apps cannot reuse these names.
+pub(crate) const BUILTIN: &[&str] = &["runserver", "check", "routes", "collectstatic"];
 
 impl Project {
     /// Runs the command named on the command line, prints errors, and returns the exit
@@ -177,10 +178,7 @@ fn cli(program: &str, app_commands: &[AppCommand]) -> Command {
                         .help("Empty static.root first"),
                 ),
         );
-    for command in app_commands {
-        if BUILTIN.contains(&command.name()) {
-            continue;
-        }
+    for command in app_commands.iter().filter(|c| !BUILTIN.contains(&c.name())) {
         cmd = cmd.subcommand(command.clap_command());
     }
     cmd
@@ -228,15 +226,18 @@ fn check(site: &Site, m: &ArgMatches, out: &mut Output) -> Result<(), Error> {
         0 => writeln!(out, "System check identified no issues."),
         n => writeln!(out, "System check identified {n} issue(s)."),
     };
-    let failing: Vec<CheckMessage> = messages
-        .into_iter()
-        .filter(|m| m.level >= fail_level)
-        .collect();
-    if failing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Checks { messages: failing })
+    let failing = messages.iter().filter(|m| m.level >= fail_level).count();
+    if failing == 0 {
+        return Ok(());
     }
+    let level = if fail_level == Level::Warning {
+        "warning"
+    } else {
+        "error"
+    };
+    Err(Error::command(format!(
+        "{failing} issue(s) at or above the fail level ({level}); see above"
+    )))
 }
 
 fn routes(site: &Site, out: &mut Output) -> Result<(), Error> {

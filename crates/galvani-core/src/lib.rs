@@ -107,6 +107,10 @@ pub mod prelude {
     pub use http::StatusCode;
 }
 
+/// The crates Galvani builds on, for types its API shares with them
+/// (`galvani::axum::Extension`, `galvani::http::HeaderValue`, tower layers).
+pub use {axum, http, tower, tower_http};
+
 #[doc(hidden)]
 pub mod __private {
     pub use minijinja;

@@ -210,6 +210,14 @@ impl Project {
         let statics = StaticFiles::new(&settings, static_sources);
         let templates = Templates::new(&settings, template_sources, urls.clone(), statics.clone());
 
+        let mut infos = infos;
+        if let Some(path) = statics.route_path() {
+            infos.push(RouteInfo {
+                path,
+                name: None,
+                handlers: vec![("GET", "galvani::staticfiles (static files)")],
+            });
+        }
         let infos = Arc::new(infos);
         let state = SiteState::new(
             settings.clone(),
@@ -232,9 +240,38 @@ impl Project {
         }
         let service = default_stack(&settings, state.clone(), templates, infos, service);
 
-        let commands = apps.iter().flat_map(|a| a.commands()).collect();
+        let commands = collect_commands(&apps)?;
         Ok(Site::new(state, service, commands))
     }
+}
+
+/// Every app's commands; a name used twice, or a built-in's name, is an error.
+fn collect_commands(apps: &[Arc<dyn App>]) -> Result<Vec<crate::commands::AppCommand>, Error> {
+    let mut owners: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut commands = Vec::new();
+    for app in apps {
+        for command in app.commands() {
+            let name = command.name().to_owned();
+            let clash = if crate::cli::BUILTIN.contains(&name.as_str()) {
+                Some("Galvani's built-in command".to_owned())
+            } else {
+                owners
+                    .get(&name)
+                    .map(|other| format!("app `{other}`'s command"))
+            };
+            if let Some(clash) = clash {
+                return Err(Error::App {
+                    label: app.label().to_owned(),
+                    message: format!(
+                        "its command `{name}` has the same name as {clash}; rename it"
+                    ),
+                });
+            }
+            owners.insert(name, app.label());
+            commands.push(command);
+        }
+    }
+    Ok(commands)
 }
 
 fn check_apps(settings: &Settings, apps: &[Arc<dyn App>]) -> Result<(), Error> {

@@ -74,14 +74,14 @@ fn a_wrongly_typed_override_names_the_variable() {
 }
 
 #[test]
-fn a_missing_settings_file_named_explicitly_is_an_error() {
+fn a_missing_settings_file_named_explicitly_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         dir.path(),
         &[("GALVANI_SETTINGS", "/nonexistent/galvani.toml")],
         &["check"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("could not read the settings file"),
         "{}",
@@ -132,7 +132,14 @@ fn check_passes_and_deploy_lists_unsafe_settings() {
         &[],
         &["check", "--deploy", "--fail-level", "warning"],
     );
-    assert_eq!(strict.status.code(), Some(2));
+    assert_eq!(strict.status.code(), Some(1));
+    // The messages are printed once, on stdout; stderr only sums up.
+    let err = text(&strict.stderr);
+    assert!(!err.contains("security.W001"), "{err}");
+    assert!(
+        err.contains("at or above the fail level (warning)"),
+        "{err}"
+    );
 }
 
 #[test]

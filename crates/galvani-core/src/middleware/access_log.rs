@@ -3,20 +3,20 @@
 
 use std::time::Instant;
 
-use http::{Method, StatusCode};
+use http::{Method, StatusCode, Uri};
 
 /// What the access log needs from the request, captured before it is handled.
 pub(crate) struct AccessEntry {
     method: Method,
-    path: String,
+    uri: Uri,
     started: Instant,
 }
 
 impl AccessEntry {
-    pub(crate) fn start(method: &Method, path: &str) -> Self {
+    pub(crate) fn start(method: &Method, uri: &Uri) -> Self {
         AccessEntry {
             method: method.clone(),
-            path: path.to_owned(),
+            uri: uri.clone(),
             started: Instant::now(),
         }
     }
@@ -29,7 +29,7 @@ impl AccessEntry {
                 tracing::$level!(
                     target: "galvani::access",
                     method = %self.method,
-                    path = %self.path,
+                    path = self.uri.path(),
                     status = status.as_u16(),
                     micros,
                     request_id = request_id.unwrap_or("-"),

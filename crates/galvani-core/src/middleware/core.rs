@@ -88,7 +88,7 @@ impl Core {
             id
         });
         let log = (self.access_log && access_log::enabled())
-            .then(|| AccessEntry::start(req.method(), req.uri().path()));
+            .then(|| AccessEntry::start(req.method(), req.uri()));
 
         let (parts, body) = req.into_parts();
         let snapshot = self.pages.snapshot(&parts);
@@ -141,12 +141,9 @@ impl Core {
 
     /// Answers at once when the host is not allowed or the request must move to HTTPS.
     fn gate(&self, parts: &http::request::Parts, secure: bool) -> Option<Response> {
-        let mut host = super::hosts::request_host(parts, false)
-            .unwrap_or("")
-            .to_owned();
-        if let Some(hosts) = &self.hosts {
-            match hosts.check(parts) {
-                Ok(h) => host = h.to_owned(),
+        let checked = match &self.hosts {
+            Some(hosts) => match hosts.check(parts) {
+                Ok(host) => Some(host),
                 Err(shown) => {
                     let mut report =
                         ErrorReport::new(StatusCode::BAD_REQUEST, "Invalid Host header.");
@@ -159,12 +156,14 @@ impl Core {
                     });
                     return Some(report.into_response());
                 }
-            }
-        }
-        let target = self
-            .security
-            .as_ref()?
-            .redirect_target(parts, &host, secure)?;
+            },
+            None => None,
+        };
+        let security = self.security.as_ref()?;
+        let host = checked
+            .or_else(|| super::hosts::request_host(parts, false))
+            .unwrap_or("");
+        let target = security.redirect_target(parts, host, secure)?;
         let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
         if let Ok(v) = HeaderValue::from_str(&target) {
             res.headers_mut().insert(LOCATION, v);

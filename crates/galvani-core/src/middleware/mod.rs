@@ -1,23 +1,28 @@
 //! Middleware, Express-style: an ordered stack of async functions or tower layers.
 //!
-//! The project's stack, outermost first:
+//! What a request passes through, in order (steps 1 to 7 run in one service,
+//! `middleware/core.rs`):
 //!
-//! | layer | what it does | switch |
+//! | step | what it does | switch |
 //! |---|---|---|
-//! | request id | `X-Request-Id` on request and response | `middleware.request_id` |
-//! | access log | one `galvani::access` event per request | `middleware.access_log` |
-//! | security headers | X-Frame-Options, CSP (+nonce), nosniff, Referrer-Policy, COOP, HSTS | `middleware.security_headers` |
-//! | error pages | debug page / `{status}.html` / JSON errors | always |
-//! | panics | a panic becomes a logged 500 | always |
-//! | allowed hosts | 400 for hosts not in `allowed_hosts` | `middleware.allowed_hosts` |
-//! | HTTPS redirect | 301 to `https://` when `security.ssl_redirect` | `middleware.security_headers` |
-//! | body limit | 413 over `server.max_body_size` | `middleware.body_limit` |
-//! | timeout | 503 after `server.request_timeout` | `middleware.timeout` |
-//! | CORS | from `[cors]`, when origins are listed | `middleware.cors` |
-//! | compression | gzip / brotli when the client accepts it | `middleware.compression` |
-//! | **your middleware** | [`Project::middleware`](crate::Project::middleware) and [`Project::layer`](crate::Project::layer), in the order added | |
-//! | templates | renders [`Template`](crate::Template) responses | always |
-//! | per-group middleware | [`Routes::middleware`](crate::Routes::middleware), [`Routes::layer`](crate::Routes::layer) | |
+//! | 1. request id | `X-Request-Id` on request and response | `middleware.request_id` |
+//! | 2. access log | one `galvani::access` event per request | `middleware.access_log` |
+//! | 3. allowed hosts | 400 for hosts not in `allowed_hosts` | `middleware.allowed_hosts` |
+//! | 4. HTTPS redirect | 301 to `https://` when `security.ssl_redirect` | `middleware.security_headers` |
+//! | 5. body limit | 413 over `server.max_body_size` | `middleware.body_limit` |
+//! | 6. timeout | 503 after `server.request_timeout` | `middleware.timeout` |
+//! | 7. panics | a panic in anything below becomes a logged 500 | always |
+//! | 8. CORS | from `[cors]`, when origins are listed | `middleware.cors` |
+//! | 9. compression | gzip / brotli when the client accepts it | `middleware.compression` |
+//! | 10. **your middleware** | [`Project::middleware`](crate::Project::middleware) and [`Project::layer`](crate::Project::layer), in the order added | |
+//! | 11. templates | renders [`Template`](crate::Template) responses | always |
+//! | 12. per-group middleware | [`Routes::middleware`](crate::Routes::middleware), [`Routes::layer`](crate::Routes::layer) | |
+//!
+//! On the way out, every response (the 400 and 301 of steps 3 and 4 included) has its
+//! error report turned into a page (debug page, `{status}.html` or JSON; always on) and
+//! then gets the security headers: X-Frame-Options, CSP with the page's nonce, nosniff,
+//! Referrer-Policy, COOP, HSTS on HTTPS, and a charset on text types
+//! (`middleware.security_headers`).
 //!
 //! `middleware.defaults = false` switches every optional layer off at once.
 //!

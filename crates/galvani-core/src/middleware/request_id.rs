@@ -53,7 +53,11 @@ impl RequestIds {
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let text = format!("{:08x}-{n:010x}", self.prefix);
-        RequestId(HeaderValue::from_str(&text).expect("hex digits are a valid header"))
+        // `from_maybe_shared` keeps the string's buffer instead of copying it.
+        RequestId(
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(text))
+                .expect("hex digits are a valid header"),
+        )
     }
 }
 

@@ -108,6 +108,7 @@ impl SecurityHeaders {
     pub(crate) fn apply<B>(&self, res: &mut Response<B>, secure: bool) {
         let nonce = res.extensions().get::<CspNonce>().map(|n| n.0.clone());
         let headers = res.headers_mut();
+        add_charset(headers);
         for (name, value) in &self.fixed {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
@@ -133,6 +134,26 @@ impl SecurityHeaders {
             && !headers.contains_key(header::STRICT_TRANSPORT_SECURITY)
         {
             headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+        }
+    }
+}
+
+/// Gives a text content type without a charset `charset=utf-8`, so no browser guesses.
+fn add_charset(headers: &mut HeaderMap) {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return;
+    };
+    let bytes = ct.as_bytes();
+    let textual = bytes.len() >= 5 && bytes[..5].eq_ignore_ascii_case(b"text/");
+    if textual
+        && !bytes
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"charset="))
+    {
+        let mut value = bytes.to_vec();
+        value.extend_from_slice(b"; charset=utf-8");
+        if let Ok(v) = HeaderValue::from_bytes(&value) {
+            headers.insert(header::CONTENT_TYPE, v);
         }
     }
 }
@@ -214,6 +235,27 @@ mod tests {
         assert_eq!(
             res.headers()[header::STRICT_TRANSPORT_SECURITY],
             "max-age=60"
+        );
+    }
+
+    #[test]
+    fn text_types_get_a_charset() {
+        let h = SecurityHeaders::new(&SecuritySettings::default());
+        let mut res = Response::new(());
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv"));
+        h.apply(&mut res, false);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "text/csv; charset=utf-8"
+        );
+        let mut res = Response::new(());
+        let latin = HeaderValue::from_static("text/plain; Charset=latin1");
+        res.headers_mut().insert(header::CONTENT_TYPE, latin);
+        h.apply(&mut res, false);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "text/plain; Charset=latin1"
         );
     }
 

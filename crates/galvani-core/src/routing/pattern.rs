@@ -5,9 +5,12 @@ use std::fmt::Write;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-/// Characters escaped in one path segment: everything outside RFC 3986 `pchar`.
+/// Characters escaped in one path segment: everything outside RFC 3986 `pchar`, plus
+/// `'` and `&`, so a reversed path needs no HTML escaping.
 const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
+    .add(b'\'')
+    .add(b'&')
     .add(b'"')
     .add(b'#')
     .add(b'%')
@@ -101,6 +104,16 @@ impl UrlPattern {
                     }
                 }
                 '}' => return Err(format!("route path `{raw}` has a `}}` without `{{`")),
+                '"' | '\'' | '<' | '>' | '`' | '?' | '#' | '\\' | '%' => {
+                    return Err(format!(
+                        "route path `{raw}` contains `{c}`, which cannot appear in a route path"
+                    ));
+                }
+                c if c.is_whitespace() || c.is_control() => {
+                    return Err(format!(
+                        "route path `{raw}` contains whitespace or a control character"
+                    ));
+                }
                 ':' | '*' if raw[..i].ends_with('/') => {
                     let name: String = raw[i + 1..].chars().take_while(|c| *c != '/').collect();
                     let fixed = if c == ':' {
@@ -221,6 +234,10 @@ mod tests {
         );
         assert_eq!(build("/p/{id}.json", &[("id", "7")]).unwrap(), "/p/7.json");
         assert_eq!(build("/é/{x}", &[("x", "ü")]).unwrap(), "/é/%C3%BC");
+        assert_eq!(
+            build("/p/{x}", &[("x", "a'b&c\"<d>")]).unwrap(),
+            "/p/a%27b%26c%22%3Cd%3E"
+        );
     }
 
     #[test]

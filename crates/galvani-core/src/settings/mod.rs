@@ -17,8 +17,8 @@
 //! allowed_hosts = ["shop.example.com"]
 //! ```
 //!
-//! The profile comes from `GALVANI_PROFILE` (default `dev`; only `dev` turns `debug` on by
-//! default). Any unknown key or wrong type is an error naming the key, the file and the line.
+//! The profile comes from `GALVANI_PROFILE` (default `dev`; `dev` and `test` turn `debug` on
+//! by default). Any unknown key or wrong type is an error naming the key, the file and the line.
 //!
 //! ```
 //! use galvani_core::settings::Settings;
@@ -57,6 +57,9 @@ use layers::{Layers, RESERVED_ENV};
 /// The profiles that need no `[profile.NAME]` section in the file.
 const BUILTIN_PROFILES: &[&str] = &["dev", "prod", "test"];
 
+/// The profiles where `debug` defaults to on; every other profile is production-like.
+const DEBUG_PROFILES: &[&str] = &["dev", "test"];
+
 /// The project's settings. Core settings are public fields; apps read their typed
 /// `[apps.LABEL]` sections with [`Settings::app`].
 ///
@@ -71,7 +74,7 @@ const BUILTIN_PROFILES: &[&str] = &["dev", "prod", "test"];
 #[serde(default)]
 pub struct Settings {
     /// Debug mode: detailed error pages, template reloading, static files from app folders.
-    /// Defaults to on only in the `dev` profile. Never on in production.
+    /// Defaults to on in the `dev` and `test` profiles. Never on in production.
     pub debug: bool,
     /// Signs sessions, CSRF tokens and password-reset links. Required (50+ characters)
     /// when `debug` is off; generate one with `openssl rand -base64 48`.
@@ -392,10 +395,18 @@ impl SettingsLoader {
                 Ok(text) => Some((path.clone(), text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
                 Err(e) => {
-                    return Err(Error::Io {
-                        path: path.clone(),
-                        action: "read the settings file",
-                        source: e,
+                    return Err(Error::Settings {
+                        problems: vec![SettingsProblem {
+                            origin: Origin::File {
+                                path: path.clone(),
+                                line: None,
+                                profile: None,
+                            },
+                            key: String::new(),
+                            message: format!(
+                                "could not read the settings file ({e}); check the path (GALVANI_SETTINGS names it when set)"
+                            ),
+                        }],
                     });
                 }
             },
@@ -441,7 +452,7 @@ impl SettingsLoader {
         if layers.get("debug").is_none() {
             let _ = layers.set(
                 &["debug".to_owned()],
-                Value::Boolean(profile == "dev"),
+                Value::Boolean(DEBUG_PROFILES.contains(&profile.as_str())),
                 Origin::Default,
             );
         }

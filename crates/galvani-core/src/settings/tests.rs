@@ -183,7 +183,7 @@ fn relative_paths_resolve_against_the_settings_folder() {
 }
 
 #[test]
-fn a_missing_required_file_is_an_io_error() {
+fn a_missing_required_file_is_a_settings_error() {
     let err = Settings::loader()
         .file("/nonexistent/galvani.toml")
         .load()

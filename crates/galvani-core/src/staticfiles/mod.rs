@@ -29,9 +29,12 @@ use crate::assets::{Assets, safe_relative};
 use crate::error::{Error, HttpError};
 use crate::settings::Settings;
 
-/// Characters escaped in static URLs (path separators are kept).
+/// Characters escaped in static URLs (path separators are kept); `'` and `&` too, so a
+/// static URL needs no HTML escaping.
 const PATH: &AsciiSet = &CONTROLS
     .add(b' ')
+    .add(b'\'')
+    .add(b'&')
     .add(b'"')
     .add(b'#')
     .add(b'%')

@@ -85,15 +85,18 @@ impl Templates {
             UndefinedVariables::Chainable => UndefinedBehavior::Chainable,
             UndefinedVariables::Strict => UndefinedBehavior::Strict,
         });
+        // Both functions percent-encode everything HTML cares about, so their output is
+        // marked safe: pages read `/products/5/`, not `&#x2f;products&#x2f;5&#x2f;`.
         env.add_function(
             "url",
             move |name: String, args: Rest<Value>, kwargs: Kwargs| {
-                url_function(&urls, &name, &args, &kwargs)
+                url_function(&urls, &name, &args, &kwargs).map(Value::from_safe_string)
             },
         );
         env.add_function("static", move |path: String| {
             statics
                 .url(&path)
+                .map(Value::from_safe_string)
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))
         });
         env.add_filter("json_script", builtins::json_script);

@@ -194,10 +194,11 @@ fn render(
         ("request", Value::from_object(info)),
         ("csp_nonce", Value::from(nonce.clone())),
     ]);
+    // `merge_maps` lets the last map win: built-ins, then processors, then the handler's.
     let mut layers = Vec::with_capacity(extra.len() + 2);
-    layers.push(template.context.clone());
-    layers.extend(extra);
     layers.push(base);
+    layers.extend(extra);
+    layers.push(template.context.clone());
     let rendered = RenderedTemplate {
         name: template.name.to_string(),
         context: template.context.clone(),

@@ -1,0 +1,3 @@
+//! mysite: the project built in the Galvani tutorial.
+
+pub mod pages;
