@@ -1,13 +1,30 @@
 //! Logging for the project binary: `tracing` events to standard output, as text or JSON
 //! lines, filtered by `RUST_LOG` or `log.level`, written from a background thread so a
 //! slow terminal never slows requests.
+//!
+//! Access events (target `galvani::access`, one per request) are formatted by a small
+//! dedicated layer instead of `tracing-subscriber`'s general formatter: they are the
+//! only events on the hot path, and the general formatter cost more than a whole axum
+//! request (about 10,000 instructions per line, measured with callgrind). Their fields
+//! and levels are the same; only the formatting is specialised.
 
-use std::io::IsTerminal;
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::settings::{LogFormat, Settings};
+
+/// The target of the per-request access events.
+pub const ACCESS_TARGET: &str = "galvani::access";
 
 /// Installs the global subscriber. Keep the returned guard alive until the program ends:
 /// dropping it flushes the lines still queued. Returns `None` when a subscriber was
@@ -17,13 +34,288 @@ pub fn init(settings: &Settings) -> Option<WorkerGuard> {
         .or_else(|_| EnvFilter::try_new(&settings.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let not_access = tracing_subscriber::filter::filter_fn(|m| m.target() != ACCESS_TARGET);
+    let access = AccessLayer {
+        writer: writer.clone(),
+        json: settings.log.format == LogFormat::Json,
+    };
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(std::io::stdout().is_terminal());
+    let registry = tracing_subscriber::registry().with(filter).with(access);
     let installed = match settings.log.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init().is_ok(),
-        LogFormat::Text => builder.compact().try_init().is_ok(),
+        LogFormat::Json => registry
+            .with(fmt.json().flatten_event(true).with_filter(not_access))
+            .try_init()
+            .is_ok(),
+        LogFormat::Text => registry
+            .with(fmt.compact().with_filter(not_access))
+            .try_init()
+            .is_ok(),
     };
     installed.then_some(guard)
+}
+
+/// Writes `galvani::access` events as one line each, text or JSON.
+struct AccessLayer {
+    writer: NonBlocking,
+    json: bool,
+}
+
+impl<S: Subscriber> Layer<S> for AccessLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        if meta.target() != ACCESS_TARGET {
+            return;
+        }
+        LINE.with(|line| {
+            let mut line = line.borrow_mut();
+            line.clear();
+            let level = meta.level().as_str();
+            if self.json {
+                line.push_str("{\"timestamp\":\"");
+                timestamp(&mut line);
+                let _ = write!(
+                    line,
+                    "\",\"level\":\"{level}\",\"target\":\"{ACCESS_TARGET}\""
+                );
+                event.record(&mut JsonFields(&mut line));
+                line.push_str("}\n");
+            } else {
+                timestamp(&mut line);
+                let _ = write!(line, " {level:>5} {ACCESS_TARGET}:");
+                event.record(&mut TextFields(&mut line));
+                line.push('\n');
+            }
+            let _ = self.writer.make_writer().write_all(line.as_bytes());
+        });
+    }
+}
+
+thread_local! {
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
+    static CLOCK: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+/// `2026-11-22T04:51:41.101Z`; the part up to the second is formatted once per second.
+fn timestamp(out: &mut String) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs();
+    CLOCK.with(|clock| {
+        let mut clock = clock.borrow_mut();
+        if clock.0 != secs {
+            let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+            let rem = secs % 86_400;
+            clock.1.clear();
+            let _ = write!(
+                clock.1,
+                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60
+            );
+            clock.0 = secs;
+        }
+        out.push_str(&clock.1);
+    });
+    let _ = write!(out, ".{:03}Z", now.subsec_millis());
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+struct TextFields<'a>(&'a mut String);
+
+impl TextFields<'_> {
+    fn key(&mut self, field: &Field) {
+        self.0.push(' ');
+        self.0.push_str(field.name());
+        self.0.push('=');
+    }
+}
+
+impl Visit for TextFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            return;
+        }
+        self.key(field);
+        // Quote only what needs it, so the common line stays plain and cheap.
+        let plain = !value.is_empty()
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+        if plain {
+            self.0.push_str(value);
+        } else {
+            let _ = write!(self.0, "\"{}\"", value.escape_debug());
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.key(field);
+        push_u64(self.0, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.key(field);
+        let _ = write!(self.0, "{value}");
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() != "message" {
+            self.key(field);
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}
+
+struct JsonFields<'a>(&'a mut String);
+
+impl JsonFields<'_> {
+    fn key(&mut self, field: &Field) {
+        self.0.push_str(",\"");
+        self.0.push_str(field.name());
+        self.0.push_str("\":");
+    }
+}
+
+impl Visit for JsonFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            return;
+        }
+        self.key(field);
+        json_string(self.0, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.key(field);
+        push_u64(self.0, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.key(field);
+        let _ = write!(self.0, "{value}");
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() != "message" {
+            self.key(field);
+            json_string(self.0, &format!("{value:?}"));
+        }
+    }
+}
+
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+}
+
+fn json_string(out: &mut String, value: &str) {
+    out.push('"');
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_gregorian() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_779), (2026, 11, 22));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 404, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut s = String::new();
+        json_string(&mut s, "a\"b\\c\nd");
+        assert_eq!(s, r#""a\"b\\c\u000ad""#);
+    }
+
+    #[test]
+    fn access_lines_are_formatted_as_text_and_json() {
+        #[derive(Clone)]
+        struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for json in [false, true] {
+            let buf = Buf(Default::default());
+            let (writer, guard) = tracing_appender::non_blocking(buf.clone());
+            let subscriber = tracing_subscriber::registry().with(AccessLayer { writer, json });
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::info!(target: "galvani::access", method = "GET", path = "/a\"b", status = 404u64, micros = 12u64, "request");
+            });
+            drop(guard);
+            let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+            if json {
+                let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+                assert_eq!(v["path"], "/a\"b");
+                assert_eq!(v["status"], 404);
+                assert_eq!(v["level"], "INFO");
+            } else {
+                assert!(
+                    out.contains(
+                        " INFO galvani::access: method=GET path=\"/a\\\"b\" status=404 micros=12"
+                    ),
+                    "{out}"
+                );
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::app::{App, ReadyContext, valid_label};
 use crate::assets::Assets;
 use crate::error::pages::{ErrorPages, MatchedRoute};
 use crate::error::{Error, HttpError};
-use crate::middleware::core::{Core, CoreLayer};
+use crate::middleware::core::Core;
 use crate::middleware::cors;
 use crate::routing::{RouteDef, RouteInfo, Routes, UrlPattern, Urls};
 use crate::settings::{Settings, SettingsProblem};
@@ -487,8 +487,7 @@ fn default_stack(
     let mw = &settings.middleware;
     let mut svc = inner;
     if mw.on(mw.compression) {
-        let layer = tower_http::compression::CompressionLayer::new();
-        svc = SiteService::new(layer.layer(svc).map_response(IntoResponse::into_response));
+        svc = compression(svc);
     }
     if mw.on(mw.cors)
         && let Some(layer) = cors::layer(&settings.cors)
@@ -496,5 +495,28 @@ fn default_stack(
         svc = SiteService::new(layer.layer(svc).map_response(IntoResponse::into_response));
     }
     let pages = ErrorPages::new(settings, templates, infos);
-    SiteService::new(CoreLayer(Arc::new(Core::new(settings, state, pages))).layer(svc))
+    let core = Arc::new(Core::new(settings, state, pages));
+    SiteService::from_fn(move |req| {
+        let core = core.clone();
+        let inner = svc.clone();
+        Box::pin(async move { core.handle(req, &inner).await })
+    })
+}
+
+/// gzip / brotli for clients that accept them. A request without `Accept-Encoding` skips
+/// the compression machinery, which could not be used; the Core still marks every
+/// response `Vary: Accept-Encoding` for caches.
+fn compression(inner: SiteService) -> SiteService {
+    let compressed = SiteService::new(
+        tower_http::compression::CompressionLayer::new()
+            .layer(inner.clone())
+            .map_response(IntoResponse::into_response),
+    );
+    SiteService::from_fn(move |req| {
+        if req.headers().contains_key(http::header::ACCEPT_ENCODING) {
+            compressed.handle(req)
+        } else {
+            inner.handle(req)
+        }
+    })
 }

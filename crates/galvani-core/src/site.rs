@@ -51,6 +51,13 @@ impl SiteService {
         }))
     }
 
+    /// A service from a function answering each request.
+    pub fn from_fn(
+        f: impl Fn(Request) -> BoxFuture<'static, Response> + Send + Sync + 'static,
+    ) -> Self {
+        SiteService(Arc::new(f))
+    }
+
     /// Answers one request.
     pub fn handle(&self, req: Request) -> BoxFuture<'static, Response> {
         (self.0)(req)

@@ -28,7 +28,7 @@ impl AccessEntry {
             ($level:ident) => {
                 tracing::$level!(
                     target: "galvani::access",
-                    method = %self.method,
+                    method = self.method.as_str(),
                     path = self.uri.path(),
                     status = status.as_u16(),
                     micros,

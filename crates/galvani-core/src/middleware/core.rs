@@ -10,19 +10,14 @@
 //!
 //! Each concern lives in its own module; this file only sequences them.
 
-use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
-use http::header::{HeaderName, LOCATION};
+use http::header::{HeaderName, LOCATION, VARY};
 use http::{HeaderValue, StatusCode};
-use tower::{Layer, Service};
 
 use super::access_log::{self, AccessEntry};
 use super::body_limit;
@@ -33,7 +28,7 @@ use super::security_headers::SecurityHeaders;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
-use crate::site::SiteState;
+use crate::site::{SiteService, SiteState};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -45,6 +40,7 @@ pub(crate) struct Core {
     security: Option<SecurityHeaders>,
     body_limit: Option<u64>,
     timeout: Option<Duration>,
+    vary_encoding: bool,
     pages: ErrorPages,
 }
 
@@ -71,14 +67,13 @@ impl Core {
                 .on(mw.timeout)
                 .then_some(settings.server.request_timeout.as_duration())
                 .filter(|d| !d.is_zero()),
+            vary_encoding: mw.on(mw.compression),
             pages,
         }
     }
 
-    async fn handle<S>(&self, mut req: Request, mut inner: S) -> Response
-    where
-        S: Service<Request, Response = Response, Error = Infallible>,
-    {
+    /// Runs one request through the pipeline and `inner`.
+    pub(crate) async fn handle(&self, mut req: Request, inner: &SiteService) -> Response {
         req.extensions_mut().insert(self.site.clone());
         let id = self.request_ids.as_ref().map(|ids| {
             let id = ids.assign(req.headers().get(&X_REQUEST_ID));
@@ -105,17 +100,13 @@ impl Core {
                     {
                         return too_large(len, limit);
                     }
-                    let call = tower::ServiceExt::oneshot(&mut inner, req);
-                    let res = match self.timeout {
+                    let call = inner.handle(req);
+                    match self.timeout {
                         Some(limit) => match tokio::time::timeout(limit, call).await {
                             Ok(res) => res,
-                            Err(_) => return timed_out(limit),
+                            Err(_) => timed_out(limit),
                         },
                         None => call.await,
-                    };
-                    match res {
-                        Ok(res) => res,
-                        Err(never) => match never {},
                     }
                 };
                 AssertUnwindSafe(handled)
@@ -132,6 +123,9 @@ impl Core {
         if let Some(id) = &id {
             res.headers_mut()
                 .insert(X_REQUEST_ID, id.header_value().clone());
+        }
+        if self.vary_encoding {
+            vary_accept_encoding(res.headers_mut());
         }
         if let Some(log) = log {
             log.finish(res.status(), id.as_ref().map(|i| i.as_str()));
@@ -172,6 +166,19 @@ impl Core {
     }
 }
 
+/// Responses can differ by `Accept-Encoding` when compression is on; caches must know.
+fn vary_accept_encoding(headers: &mut http::HeaderMap) {
+    let present = headers.get_all(VARY).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("accept-encoding") || t.trim() == "*")
+        })
+    });
+    if !present {
+        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+}
+
 fn too_large(len: u64, limit: u64) -> Response {
     let mut report = ErrorReport::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -192,45 +199,4 @@ fn timed_out(limit: Duration) -> Response {
         "the handler ran longer than `server.request_timeout` ({limit:?})"
     ));
     report.into_response()
-}
-
-/// Installs [`Core`] around a service.
-#[derive(Clone)]
-pub(crate) struct CoreLayer(pub(crate) Arc<Core>);
-
-impl<S> Layer<S> for CoreLayer {
-    type Service = CoreService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        CoreService {
-            inner,
-            core: self.0.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub(crate) struct CoreService<S> {
-    inner: S,
-    core: Arc<Core>,
-}
-
-impl<S> Service<Request> for CoreService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let core = self.core.clone();
-        let inner = self.inner.clone();
-        Box::pin(async move { Ok(core.handle(req, inner).await) })
-    }
 }

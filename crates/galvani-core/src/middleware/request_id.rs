@@ -52,12 +52,18 @@ impl RequestIds {
             return RequestId(v.clone());
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let text = format!("{:08x}-{n:010x}", self.prefix);
-        // `from_maybe_shared` keeps the string's buffer instead of copying it.
-        RequestId(
-            HeaderValue::from_maybe_shared(bytes::Bytes::from(text))
-                .expect("hex digits are a valid header"),
-        )
+        let mut text = [b'-'; 19];
+        hex(&mut text[..8], u64::from(self.prefix));
+        hex(&mut text[9..], n);
+        RequestId(HeaderValue::from_bytes(&text).expect("hex digits are a valid header"))
+    }
+}
+
+/// Writes the low digits of `n` in lowercase hex, zero-padded, filling `out`.
+fn hex(out: &mut [u8], mut n: u64) {
+    for b in out.iter_mut().rev() {
+        *b = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
     }
 }
 
@@ -77,7 +83,11 @@ mod tests {
 
     #[test]
     fn generated_ids_are_unique_and_incoming_ones_checked() {
-        let ids = RequestIds::new();
+        let ids = RequestIds {
+            prefix: 0xabc,
+            counter: AtomicU64::new(0x1f),
+        };
+        assert_eq!(ids.assign(None).as_str(), "00000abc-000000001f");
         assert_ne!(ids.assign(None).as_str(), ids.assign(None).as_str());
         let good = HeaderValue::from_static("abc-123");
         assert_eq!(ids.assign(Some(&good)).as_str(), "abc-123");

@@ -109,10 +109,9 @@ impl SecurityHeaders {
         let nonce = res.extensions().get::<CspNonce>().map(|n| n.0.clone());
         let headers = res.headers_mut();
         add_charset(headers);
+        headers.reserve(self.fixed.len() + 3);
         for (name, value) in &self.fixed {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
+            headers.entry(name.clone()).or_insert_with(|| value.clone());
         }
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
             match (&self.csp, nonce) {

@@ -1,3 +1,14 @@
 //! Integration tests for galvani-core: every feature through the whole stack.
 
+mod support;
+
+mod commands;
+mod errors;
+mod middleware;
+mod routing;
+mod server;
+mod settings;
 mod smoke;
+mod staticfiles;
+mod templates;
+mod test_client;
