@@ -84,6 +84,22 @@ impl Assets {
         String::from_utf8(bytes.into_owned()).ok()
     }
 
+    /// When `path` last changed on disk and its length, if that can be known (folders, and
+    /// embedded files in debug builds). Two quick saves can share a modification time;
+    /// the length tells most of those apart.
+    pub fn stamp(&self, path: &str) -> Option<(SystemTime, u64)> {
+        let rel = safe_relative(path)?;
+        let full = match &self.kind {
+            Kind::Dir(dir) => dir.join(rel),
+            Kind::Embedded { source_dir, .. } if cfg!(debug_assertions) => {
+                Path::new(source_dir).join(rel)
+            }
+            Kind::Embedded { .. } => return None,
+        };
+        let meta = std::fs::metadata(full).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    }
+
     /// When `path` last changed on disk, if that can be known (folders, and embedded files
     /// in debug builds).
     pub fn modified(&self, path: &str) -> Option<SystemTime> {

@@ -292,7 +292,7 @@ fn check_apps(settings: &Settings, apps: &[Arc<dyn App>]) -> Result<(), Error> {
             });
         }
     }
-    let problems: Vec<SettingsProblem> = settings
+    let mut problems: Vec<SettingsProblem> = settings
         .app_labels()
         .filter(|l| !seen.contains(l))
         .map(|l| {
@@ -316,6 +316,16 @@ fn check_apps(settings: &Settings, apps: &[Arc<dyn App>]) -> Result<(), Error> {
             }
         })
         .collect();
+    for app in apps.iter().filter(|a| a.settings().is_none()) {
+        let label = app.label();
+        for key in settings.app_keys(label) {
+            problems.push(SettingsProblem {
+                origin: settings.origin(&format!("apps.{label}.{key}")),
+                key: format!("apps.{label}.{key}"),
+                message: format!("app `{label}` has no settings; remove this key"),
+            });
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Settings { problems });
     }
@@ -343,7 +353,13 @@ fn collect_routes(
             .unwrap_or_else(|| "the project".to_owned());
         problems.extend(group_problems.into_iter().map(|p| format!("{owner}: {p}")));
         for mut def in group {
-            def.pattern = def.pattern.prefixed(&prefix);
+            match def.pattern.prefixed(&prefix) {
+                Ok(pattern) => def.pattern = pattern,
+                Err(e) => {
+                    problems.push(format!("{owner} mounted at `{prefix}`: {e}"));
+                    continue;
+                }
+            }
             if let (Some(ns), Some(name)) = (namespace, &def.name) {
                 def.name = Some(format!("{ns}:{name}"));
             }
@@ -465,7 +481,8 @@ fn not_found(req: Request, routes: &matchit::Router<()>) -> Response {
     let path = req.uri().path();
     let is_read = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
     if is_read && !path.ends_with('/') {
-        let with_slash = format!("{path}/");
+        // `/\evil.example/` reads as `//evil.example/`, another host: escape it.
+        let with_slash = crate::routing::escape_leading_slashes(format!("{path}/"));
         if routes.at(&with_slash).is_ok() {
             let target = match req.uri().query() {
                 Some(q) => format!("{with_slash}?{q}"),

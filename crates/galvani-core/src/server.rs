@@ -59,6 +59,7 @@ pub async fn serve(
         .keep_alive_interval(Some(Duration::from_secs(20)))
         .max_concurrent_streams(200);
     let graceful = GracefulShutdown::new();
+    let header_timeout = server.header_read_timeout.as_duration();
     let slots = Arc::new(Semaphore::new(server.max_connections));
 
     tokio::pin!(shutdown);
@@ -91,12 +92,22 @@ pub async fn serve(
             let fut = service.handle(req);
             async move { Ok::<_, std::convert::Infallible>(fut.await) }
         });
-        let conn = graceful.watch(
-            builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
-                .into_owned(),
-        );
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
+            // hyper-util waits for the first bytes to tell HTTP/1 from HTTP/2 without a
+            // timeout, and hyper's header timer starts only after that: a client that
+            // connects and stays silent (or stops inside the HTTP/2 preface) would hold its
+            // connection slot forever. The opening bytes get the header-read timeout too.
+            match tokio::time::timeout(header_timeout, opening_bytes(&stream)).await {
+                Ok(Ok(true)) => {}
+                _ => return drop(permit),
+            }
+            let conn = watcher.watch(
+                builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+                    .into_owned(),
+            );
             if let Err(e) = conn.await {
                 tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
             }
@@ -119,6 +130,25 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// The HTTP/2 connection preface (RFC 9113, section 3.4).
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits until the client has sent enough to pick a protocol: `false` if it closed first.
+async fn opening_bytes(stream: &tokio::net::TcpStream) -> std::io::Result<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    loop {
+        let n = stream.peek(&mut buf).await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if n == buf.len() || !H2_PREFACE.starts_with(&buf[..n]) {
+            return Ok(true);
+        }
+        // Part of an HTTP/2 preface (only h2c clients send one): wait for the rest.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

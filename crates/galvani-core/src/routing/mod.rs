@@ -30,7 +30,7 @@ use axum::routing::{MethodRouter, Route};
 use tower::{Layer, Service};
 
 pub use method::{MethodRoute, any, delete, get, options, patch, post, put};
-pub use pattern::UrlPattern;
+pub use pattern::{UrlPattern, escape_leading_slashes};
 pub use urls::{UrlArgs, Urls};
 
 type LayerFn = Arc<dyn Fn(MethodRouter) -> MethodRouter + Send + Sync>;
@@ -163,16 +163,16 @@ impl Routes {
 
     /// Adds another group's routes under `prefix`, keeping their names and middleware.
     pub fn nest(mut self, prefix: &str, routes: Routes) -> Self {
-        let prefix = prefix.trim_end_matches('/');
-        if !prefix.is_empty() && !prefix.starts_with('/') {
-            self.problems
-                .push(format!("nest prefix `{prefix}` must start with `/`"));
-            return self;
-        }
         let (defs, problems) = routes.finish();
         self.problems.extend(problems);
         for mut def in defs {
-            def.pattern = def.pattern.prefixed(prefix);
+            match def.pattern.prefixed(prefix) {
+                Ok(pattern) => def.pattern = pattern,
+                Err(e) => {
+                    self.problems.push(format!("nest: {e}"));
+                    continue;
+                }
+            }
             self = self.push_def(def);
         }
         self.last = None;

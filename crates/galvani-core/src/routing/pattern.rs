@@ -154,24 +154,25 @@ impl UrlPattern {
     }
 
     /// This pattern mounted under `prefix` (`/shop` + `/items/{id}` = `/shop/items/{id}`).
-    pub fn prefixed(&self, prefix: &str) -> UrlPattern {
+    /// A prefix may hold parameters (`/{lang}`); reversing then needs them too.
+    pub fn prefixed(&self, prefix: &str) -> Result<UrlPattern, String> {
         let prefix = prefix.trim_end_matches('/');
         if prefix.is_empty() {
-            return self.clone();
+            return Ok(self.clone());
+        }
+        let head = UrlPattern::parse(prefix).map_err(|e| format!("prefix: {e}"))?;
+        if head.parts.iter().any(|p| matches!(p, Part::CatchAll(_))) {
+            return Err(format!(
+                "prefix `{prefix}` cannot contain a catch-all parameter"
+            ));
         }
         let raw = if self.raw == "/" {
             format!("{prefix}/")
         } else {
             format!("{prefix}{}", self.raw)
         };
-        let mut parts = vec![Part::Literal(prefix.to_owned())];
-        for part in &self.parts {
-            match (parts.last_mut(), part) {
-                (Some(Part::Literal(l)), Part::Literal(more)) => l.push_str(more),
-                _ => parts.push(part.clone()),
-            }
-        }
-        UrlPattern { raw, parts }
+        // Parsing the joined path checks it as a whole (a parameter named twice, say).
+        UrlPattern::parse(&raw)
     }
 
     /// Fills the parameters with percent-encoded values. `lookup` returns the value of a
@@ -198,7 +199,17 @@ impl UrlPattern {
                 }
             }
         }
-        Ok(out)
+        Ok(escape_leading_slashes(out))
+    }
+}
+
+/// A path starting with `//` (or `/\\`, which browsers read the same way) is a link to
+/// another host; the second character is percent-encoded so the path stays on this site.
+pub fn escape_leading_slashes(path: String) -> String {
+    match path.as_bytes() {
+        [b'/', b'/', ..] => format!("/%2F{}", &path[2..]),
+        [b'/', b'\\', ..] => format!("/%5C{}", &path[2..]),
+        _ => path,
     }
 }
 
@@ -292,12 +303,40 @@ mod tests {
 
     #[test]
     fn prefixing_keeps_parameters() {
-        let p = UrlPattern::parse("/items/{id}").unwrap().prefixed("/shop/");
+        let p = UrlPattern::parse("/items/{id}")
+            .unwrap()
+            .prefixed("/shop/")
+            .unwrap();
         assert_eq!(p.as_str(), "/shop/items/{id}");
         assert_eq!(p.build(|_| Some("3")).unwrap(), "/shop/items/3");
-        assert_eq!(
-            UrlPattern::parse("/").unwrap().prefixed("/shop").as_str(),
-            "/shop/"
+        let root = UrlPattern::parse("/").unwrap();
+        assert_eq!(root.prefixed("/shop").unwrap().as_str(), "/shop/");
+        let lang = UrlPattern::parse("/p/{id}")
+            .unwrap()
+            .prefixed("/{lang}")
+            .unwrap();
+        assert_eq!(lang.params(), ["lang", "id"]);
+        assert!(
+            UrlPattern::parse("/{id}")
+                .unwrap()
+                .prefixed("/{id}")
+                .is_err()
         );
+        assert!(
+            root.prefixed("shop")
+                .unwrap_err()
+                .contains("must start with `/`")
+        );
+    }
+
+    #[test]
+    fn built_paths_never_leave_the_site() {
+        let p = UrlPattern::parse("/{*rest}").unwrap();
+        assert_eq!(
+            p.build(|_| Some("/evil.example")).unwrap(),
+            "/%2Fevil.example"
+        );
+        assert_eq!(escape_leading_slashes("/\\x".into()), "/%5Cx");
+        assert_eq!(escape_leading_slashes("/ok/".into()), "/ok/");
     }
 }

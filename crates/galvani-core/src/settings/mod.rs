@@ -312,6 +312,15 @@ impl Settings {
             .map_err(|problems| Error::Settings { problems })
     }
 
+    /// The keys of the `[apps.LABEL]` section (empty when there is none).
+    pub fn app_keys(&self, label: &str) -> Vec<&str> {
+        match self.app_sections.0.get(label) {
+            Some(Value::Table(t)) => t.keys().map(String::as_str).collect(),
+            Some(_) => vec![""],
+            None => Vec::new(),
+        }
+    }
+
     /// The labels of every `[apps.LABEL]` section present.
     pub fn app_labels(&self) -> impl Iterator<Item = &str> {
         self.app_sections.0.keys().map(String::as_str)

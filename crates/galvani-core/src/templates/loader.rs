@@ -20,6 +20,9 @@ pub(super) fn loader(
 ) -> impl Fn(&str) -> Result<Option<TemplateSource>, minijinja::Error> + Send + Sync + 'static {
     move |name: &str| {
         for (index, (_, assets)) in sources.iter().enumerate() {
+            // Stamp first: an edit landing between the stamp and the read is then seen
+            // as a change on the next lookup, never missed.
+            let stamp = if reload { assets.stamp(name) } else { None };
             let Some(bytes) = assets.read(name) else {
                 continue;
             };
@@ -34,8 +37,12 @@ pub(super) fn loader(
             })?;
             let mut source = TemplateSource::new(text);
             if reload {
-                source =
-                    source.with_uptodate_check(uptodate(sources.clone(), index, name.to_owned()));
+                source = source.with_uptodate_check(uptodate(
+                    sources.clone(),
+                    index,
+                    name.to_owned(),
+                    stamp,
+                ));
             }
             return Ok(Some(source));
         }
@@ -43,11 +50,17 @@ pub(super) fn loader(
     }
 }
 
-fn uptodate(sources: Sources, index: usize, name: String) -> impl Fn() -> bool + Send + Sync {
-    let stamp: Option<SystemTime> = sources[index].1.modified(&name);
+type Stamp = Option<(SystemTime, u64)>;
+
+fn uptodate(
+    sources: Sources,
+    index: usize,
+    name: String,
+    stamp: Stamp,
+) -> impl Fn() -> bool + Send + Sync {
     move || {
         let (_, assets) = &sources[index];
-        if assets.modified(&name) != stamp {
+        if assets.stamp(&name) != stamp {
             return false;
         }
         !sources[..index]
