@@ -14,6 +14,7 @@ Peers:
     axum          bench/axum-twin, plain axum::serve
     galvani       bench/galvani-bench with GALVANI_PROFILE=prod: the full default stack
     galvani-bare  the same with GALVANI_MIDDLEWARE__DEFAULTS=false (optional layers off)
+    galvani-nolog the full stack but the access log (not run unless asked for with --peers)
 """
 
 import argparse
@@ -55,6 +56,11 @@ def peers():
             [str(release / "galvani-bench"), "runserver", "127.0.0.1:18083"],
             {**prod, "GALVANI_MIDDLEWARE__DEFAULTS": "false"},
             "127.0.0.1:18083",
+        ),
+        "galvani-nolog": (
+            [str(release / "galvani-bench"), "runserver", "127.0.0.1:18084"],
+            {**prod, "GALVANI_MIDDLEWARE__ACCESS_LOG": "false"},
+            "127.0.0.1:18084",
         ),
     }
 

@@ -155,13 +155,18 @@ impl<T: ?Sized> Deref for Data<T> {
 }
 
 fn site(parts: &Parts) -> Result<&SiteState, HttpError> {
-    parts.extensions.get::<SiteState>().ok_or_else(|| {
-        HttpError::internal(Error::App {
-            label: "galvani".to_owned(),
-            message: "this handler runs outside a Galvani project, so project data is unavailable"
-                .to_owned(),
+    parts
+        .extensions
+        .get::<crate::site::RequestContext>()
+        .map(|c| &c.site)
+        .ok_or_else(|| {
+            HttpError::internal(Error::App {
+                label: "galvani".to_owned(),
+                message:
+                    "this handler runs outside a Galvani project, so project data is unavailable"
+                        .to_owned(),
+            })
         })
-    })
 }
 
 impl<T: Send + Sync + 'static, S: Send + Sync> FromRequestParts<S> for Data<T> {

@@ -230,11 +230,18 @@ impl Project {
         );
 
         let router = build_router(&settings, defs, &statics, &infos);
-        let mut service = SiteService::new(
-            ServiceBuilder::new()
-                .layer(TemplateLayer::new(templates.clone(), processors))
-                .service(router),
-        );
+        let templated = ServiceBuilder::new()
+            .layer(TemplateLayer::new(templates.clone(), processors))
+            .service(router);
+        let mw = &settings.middleware;
+        let mut service = if mw.on(mw.body_limit) {
+            // The Core caps every body at `server.max_body_size`; axum's extractors would
+            // stop at their own 2 MB otherwise. Lifted once around the router (as a
+            // router layer it would re-wrap, and cost, every route).
+            SiteService::new(DefaultBodyLimit::disable().layer(templated))
+        } else {
+            SiteService::new(templated)
+        };
         for wrap in self.wraps.into_iter().rev() {
             service = wrap(service);
         }
@@ -444,11 +451,6 @@ fn build_router(
                 },
             ),
         );
-    }
-    if settings.middleware.on(settings.middleware.body_limit) {
-        // The body-limit middleware caps every body; axum's own 2 MB default would
-        // otherwise contradict `server.max_body_size`.
-        router = router.layer(DefaultBodyLimit::disable());
     }
     let slash_router = trailing_slash_targets(infos);
     router

@@ -104,6 +104,13 @@ impl DataMap {
     }
 }
 
+/// What the default stack puts on every request: the site, and the request's id.
+#[derive(Clone)]
+pub(crate) struct RequestContext {
+    pub(crate) site: SiteState,
+    pub(crate) id: Option<crate::middleware::RequestId>,
+}
+
 /// The shared state of a running site: settings, URL names, templates, static files and
 /// registered data. Every request carries it (in its extensions), so extractors and
 /// middleware of any kind can reach it. Cheap to clone.

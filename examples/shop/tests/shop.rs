@@ -35,15 +35,9 @@ async fn home_page_renders_from_the_base_layout_with_featured_products() {
     assert_eq!(res.context_value("featured").unwrap().len(), Some(3));
     let html = res.text();
     assert!(html.contains("<title>Galvani Shop</title>"), "{html}");
-    assert!(
-        html.contains(r#"href="/static/shop/site.css""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"href="/static/shop/site.css""#), "{html}");
     assert!(html.contains("Galvani desk lamp"));
-    assert!(
-        html.contains(r#"href="/products/1/""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"href="/products/1/""#), "{html}");
 }
 
 #[tokio::test]

@@ -53,6 +53,18 @@ pub(crate) struct ErrorPages {
     settings_file: String,
 }
 
+impl RequestSnapshot {
+    /// The request's method.
+    pub(crate) fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request's URI.
+    pub(crate) fn uri(&self) -> &Uri {
+        &self.uri
+    }
+}
+
 impl ErrorPages {
     pub(crate) fn new(
         settings: &Settings,

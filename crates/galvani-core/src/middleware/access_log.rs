@@ -3,33 +3,35 @@
 
 use std::time::Instant;
 
-use http::{Method, StatusCode, Uri};
+use http::{Method, StatusCode};
 
-/// What the access log needs from the request, captured before it is handled.
+/// When the request started; the method and path come from the Core's snapshot.
 pub(crate) struct AccessEntry {
-    method: Method,
-    uri: Uri,
     started: Instant,
 }
 
 impl AccessEntry {
-    pub(crate) fn start(method: &Method, uri: &Uri) -> Self {
+    pub(crate) fn start() -> Self {
         AccessEntry {
-            method: method.clone(),
-            uri: uri.clone(),
             started: Instant::now(),
         }
     }
 
-    pub(crate) fn finish(self, status: StatusCode, request_id: Option<&str>) {
+    pub(crate) fn finish(
+        self,
+        method: &Method,
+        path: &str,
+        status: StatusCode,
+        request_id: Option<&str>,
+    ) {
         let micros = self.started.elapsed().as_micros() as u64;
         let level_error = status.is_server_error();
         macro_rules! emit {
             ($level:ident) => {
                 tracing::$level!(
                     target: "galvani::access",
-                    method = self.method.as_str(),
-                    path = self.uri.path(),
+                    method = method.as_str(),
+                    path,
                     status = status.as_u16(),
                     micros,
                     request_id = request_id.unwrap_or("-"),
@@ -43,10 +45,4 @@ impl AccessEntry {
             emit!(info);
         }
     }
-}
-
-/// Whether access events would be recorded at all (skips the work when not).
-pub(crate) fn enabled() -> bool {
-    tracing::enabled!(target: "galvani::access", tracing::Level::INFO)
-        || tracing::enabled!(target: "galvani::access", tracing::Level::WARN)
 }

@@ -18,7 +18,8 @@ pub(crate) fn check(req: &mut Request, limit: u64) -> Result<(), u64> {
     {
         return Err(len);
     }
-    if declared.is_none() {
+    let empty = http_body::Body::size_hint(req.body()).exact() == Some(0);
+    if declared.is_none() && !empty {
         let body = std::mem::take(req.body_mut());
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         *req.body_mut() = Body::new(http_body_util::Limited::new(body, limit));

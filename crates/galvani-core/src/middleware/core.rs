@@ -16,10 +16,10 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use http::header::{HeaderName, LOCATION, VARY};
+use http::header::{HeaderName, LOCATION};
 use http::{HeaderValue, StatusCode};
 
-use super::access_log::{self, AccessEntry};
+use super::access_log::AccessEntry;
 use super::body_limit;
 use super::hosts::AllowedHosts;
 use super::panic;
@@ -28,7 +28,7 @@ use super::security_headers::SecurityHeaders;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
-use crate::site::{SiteService, SiteState};
+use crate::site::{RequestContext, SiteService, SiteState};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -40,7 +40,6 @@ pub(crate) struct Core {
     security: Option<SecurityHeaders>,
     body_limit: Option<u64>,
     timeout: Option<Duration>,
-    vary_encoding: bool,
     pages: ErrorPages,
 }
 
@@ -57,9 +56,13 @@ impl Core {
                     settings.security.use_x_forwarded_host,
                 )
             }),
-            security: mw
-                .on(mw.security_headers)
-                .then(|| SecurityHeaders::new(&settings.security)),
+            security: (mw.on(mw.security_headers) || mw.on(mw.compression)).then(|| {
+                SecurityHeaders::new(
+                    &settings.security,
+                    mw.on(mw.security_headers),
+                    mw.on(mw.compression),
+                )
+            }),
             body_limit: mw
                 .on(mw.body_limit)
                 .then_some(settings.server.max_body_size.bytes()),
@@ -67,23 +70,21 @@ impl Core {
                 .on(mw.timeout)
                 .then_some(settings.server.request_timeout.as_duration())
                 .filter(|d| !d.is_zero()),
-            vary_encoding: mw.on(mw.compression),
             pages,
         }
     }
 
     /// Runs one request through the pipeline and `inner`.
     pub(crate) async fn handle(&self, mut req: Request, inner: &SiteService) -> Response {
-        req.extensions_mut().insert(self.site.clone());
-        let id = self.request_ids.as_ref().map(|ids| {
-            let id = ids.assign(req.headers().get(&X_REQUEST_ID));
-            req.headers_mut()
-                .insert(X_REQUEST_ID, id.header_value().clone());
-            req.extensions_mut().insert(id.clone());
-            id
+        let id = self
+            .request_ids
+            .as_ref()
+            .map(|ids| ids.assign(req.headers().get(&X_REQUEST_ID)));
+        req.extensions_mut().insert(RequestContext {
+            site: self.site.clone(),
+            id: id.clone(),
         });
-        let log = (self.access_log && access_log::enabled())
-            .then(|| AccessEntry::start(req.method(), req.uri()));
+        let log = self.access_log.then(AccessEntry::start);
 
         let (parts, body) = req.into_parts();
         let snapshot = self.pages.snapshot(&parts);
@@ -124,11 +125,9 @@ impl Core {
             res.headers_mut()
                 .insert(X_REQUEST_ID, id.header_value().clone());
         }
-        if self.vary_encoding {
-            vary_accept_encoding(res.headers_mut());
-        }
         if let Some(log) = log {
-            log.finish(res.status(), id.as_ref().map(|i| i.as_str()));
+            let id = id.as_ref().map(|i| i.as_str());
+            log.finish(snapshot.method(), snapshot.uri().path(), res.status(), id);
         }
         res
     }
@@ -163,19 +162,6 @@ impl Core {
             res.headers_mut().insert(LOCATION, v);
         }
         Some(res)
-    }
-}
-
-/// Responses can differ by `Accept-Encoding` when compression is on; caches must know.
-fn vary_accept_encoding(headers: &mut http::HeaderMap) {
-    let present = headers.get_all(VARY).iter().any(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case("accept-encoding") || t.trim() == "*")
-        })
-    });
-    if !present {
-        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
     }
 }
 

@@ -25,8 +25,8 @@ impl AllowedHosts {
         let Some(domain) = split_host(raw) else {
             return Err(raw.to_owned());
         };
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        if self.patterns.iter().any(|p| matches(p, &domain)) {
+        let domain = domain.trim_end_matches('.');
+        if self.patterns.iter().any(|p| matches(p, domain)) {
             Ok(raw)
         } else {
             Err(raw.to_owned())
@@ -37,16 +37,16 @@ impl AllowedHosts {
 /// The host the client asked for: `X-Forwarded-Host` when trusted, then `Host`, then the
 /// URI's authority (HTTP/2).
 pub(crate) fn request_host(parts: &Parts, use_forwarded: bool) -> Option<&str> {
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let header = |name: &http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let forwarded = use_forwarded
         .then(|| {
-            header("x-forwarded-host")
+            header(&X_FORWARDED_HOST)
                 .and_then(|v| v.split(',').next())
                 .map(str::trim)
         })
         .flatten();
     forwarded
-        .or_else(|| header("host"))
+        .or_else(|| header(&http::header::HOST))
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .filter(|h| !h.is_empty())
 }
@@ -81,14 +81,20 @@ fn split_host(host: &str) -> Option<&str> {
     (port_ok && domain_ok).then_some(domain)
 }
 
+const X_FORWARDED_HOST: http::HeaderName = http::HeaderName::from_static("x-forwarded-host");
+
+/// `pattern` is lowercase; `domain` is compared without regard to case.
 fn matches(pattern: &str, domain: &str) -> bool {
     if pattern == "*" {
         return true;
     }
     if let Some(base) = pattern.strip_prefix('.') {
-        return domain == base || domain.ends_with(pattern);
+        return domain.eq_ignore_ascii_case(base)
+            || (domain.len() > pattern.len()
+                && domain.as_bytes()[domain.len() - pattern.len()..]
+                    .eq_ignore_ascii_case(pattern.as_bytes()));
     }
-    pattern == domain
+    pattern.eq_ignore_ascii_case(domain)
 }
 
 #[cfg(test)]

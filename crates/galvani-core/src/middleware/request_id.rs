@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::HeaderValue;
 
-/// The request's id, in the request extensions.
+/// The request's id, as an extractor: the client's (or proxy's) `X-Request-Id` when it
+/// sent a well-formed one, otherwise a fresh one. The response carries it back.
 ///
 /// ```
 /// use galvani_core::middleware::RequestId;
-/// async fn handler(axum::Extension(id): axum::Extension<RequestId>) -> String {
+/// async fn handler(id: RequestId) -> String {
 ///     format!("your request is {}", id.as_str())
 /// }
 /// ```
@@ -26,6 +27,27 @@ impl RequestId {
     /// The id as a header value.
     pub fn header_value(&self) -> &HeaderValue {
         &self.0
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = crate::error::HttpError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<crate::site::RequestContext>()
+            .and_then(|c| c.id.clone())
+            .ok_or_else(|| {
+                crate::error::HttpError::internal(crate::Error::App {
+                    label: "galvani".to_owned(),
+                    message: "no request id: switch `middleware.request_id` on to use `RequestId`"
+                        .to_owned(),
+                })
+            })
     }
 }
 

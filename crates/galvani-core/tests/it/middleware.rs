@@ -6,7 +6,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Extension;
 use axum::body::Body;
 use bytes::Bytes;
 use galvani_core::middleware::RequestId;
@@ -42,7 +41,7 @@ fn routes() -> Routes {
         )
         .route(
             "/id",
-            get(|Extension(id): Extension<RequestId>| async move { id.as_str().to_owned() }),
+            get(|id: RequestId| async move { id.as_str().to_owned() }),
         )
 }
 
@@ -363,6 +362,20 @@ async fn declared_body_over_max_body_size_is_413() {
     let res = client.post("/string").body("small").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.text(), "small");
+}
+
+#[tokio::test]
+async fn default_limit_is_max_body_size_not_axums_two_megabytes() {
+    // `server.max_body_size` defaults to 2.5 MiB; axum's extractors alone stop at 2 MB.
+    let client = TestClient::new(Project::new(dev("")).routes(body_routes()));
+    let between = "x".repeat(2_300_000);
+    let res = client.post("/string").body(between.clone()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().len(), 2_300_000);
+    let res = client.post("/json").json(&Note { text: between }).await;
+    assert_eq!(res.status(), 200);
+    let res = client.post("/string").body("x".repeat(2_700_000)).await;
+    assert_eq!(res.status(), 413);
 }
 
 /// A request whose body has no declared length, sent in small chunks.

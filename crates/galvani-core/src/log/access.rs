@@ -1,65 +1,22 @@
-//! Logging for the project binary: `tracing` events to standard output, as text or JSON
-//! lines, filtered by `RUST_LOG` or `log.level`, written from a background thread so a
-//! slow terminal never slows requests.
-//!
-//! Access events (target `galvani::access`, one per request) are formatted by a small
-//! dedicated layer instead of `tracing-subscriber`'s general formatter: they are the
-//! only events on the hot path, and the general formatter cost more than a whole axum
-//! request (about 10,000 instructions per line, measured with callgrind). Their fields
-//! and levels are the same; only the formatting is specialised.
+//! The access log's own formatter: `galvani::access` events, one line each, text or JSON.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::layer::{Context, Layer};
 
-use crate::settings::{LogFormat, Settings};
+use super::writer::LogWriter;
 
 /// The target of the per-request access events.
 pub const ACCESS_TARGET: &str = "galvani::access";
 
-/// Installs the global subscriber. Keep the returned guard alive until the program ends:
-/// dropping it flushes the lines still queued. Returns `None` when a subscriber was
-/// already installed (by an earlier call or by the program itself).
-pub fn init(settings: &Settings) -> Option<WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
-    let not_access = tracing_subscriber::filter::filter_fn(|m| m.target() != ACCESS_TARGET);
-    let access = AccessLayer {
-        writer: writer.clone(),
-        json: settings.log.format == LogFormat::Json,
-    };
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(writer)
-        .with_ansi(std::io::stdout().is_terminal());
-    let registry = tracing_subscriber::registry().with(filter).with(access);
-    let installed = match settings.log.format {
-        LogFormat::Json => registry
-            .with(fmt.json().flatten_event(true).with_filter(not_access))
-            .try_init()
-            .is_ok(),
-        LogFormat::Text => registry
-            .with(fmt.compact().with_filter(not_access))
-            .try_init()
-            .is_ok(),
-    };
-    installed.then_some(guard)
-}
-
 /// Writes `galvani::access` events as one line each, text or JSON.
-struct AccessLayer {
-    writer: NonBlocking,
-    json: bool,
+pub(super) struct AccessLayer {
+    pub(super) writer: LogWriter,
+    pub(super) json: bool,
 }
 
 impl<S: Subscriber> Layer<S> for AccessLayer {
@@ -87,7 +44,7 @@ impl<S: Subscriber> Layer<S> for AccessLayer {
                 event.record(&mut TextFields(&mut line));
                 line.push('\n');
             }
-            let _ = self.writer.make_writer().write_all(line.as_bytes());
+            self.writer.send(line.as_bytes());
         });
     }
 }
@@ -120,7 +77,15 @@ fn timestamp(out: &mut String) {
         }
         out.push_str(&clock.1);
     });
-    let _ = write!(out, ".{:03}Z", now.subsec_millis());
+    let ms = now.subsec_millis();
+    let digits = [
+        b'.',
+        b'0' + (ms / 100) as u8,
+        b'0' + (ms / 10 % 10) as u8,
+        b'0' + (ms % 10) as u8,
+        b'Z',
+    ];
+    out.push_str(std::str::from_utf8(&digits).unwrap_or(".000Z"));
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -296,8 +261,11 @@ mod tests {
         }
         for json in [false, true] {
             let buf = Buf(Default::default());
-            let (writer, guard) = tracing_appender::non_blocking(buf.clone());
-            let subscriber = tracing_subscriber::registry().with(AccessLayer { writer, json });
+            let (writer, guard) = LogWriter::spawn(buf.clone());
+            let subscriber = tracing_subscriber::layer::SubscriberExt::with(
+                tracing_subscriber::registry(),
+                AccessLayer { writer, json },
+            );
             tracing::subscriber::with_default(subscriber, || {
                 tracing::info!(target: "galvani::access", method = "GET", path = "/a\"b", status = 404u64, micros = 12u64, "request");
             });
