@@ -12,9 +12,10 @@ and each Galvani peer's ratio to axum (median of the per-round ratios, with min-
 
 Peers:
     axum          bench/axum-twin, plain axum::serve
-    galvani       bench/galvani-bench with GALVANI_PROFILE=prod: the full default stack
-    galvani-bare  the same with GALVANI_MIDDLEWARE__DEFAULTS=false (optional layers off)
-    galvani-nolog the full stack but the access log (not run unless asked for with --peers)
+    galvani         bench/galvani-bench with GALVANI_PROFILE=prod: the full default stack,
+                    as deployed (the access log records 4xx and 5xx, log.level = warn)
+    galvani-logall  the same, logging every request (GALVANI_LOG__LEVEL=info)
+    galvani-bare    the same with GALVANI_MIDDLEWARE__DEFAULTS=false (optional layers off)
 """
 
 import argparse
@@ -57,9 +58,9 @@ def peers():
             {**prod, "GALVANI_MIDDLEWARE__DEFAULTS": "false"},
             "127.0.0.1:18083",
         ),
-        "galvani-nolog": (
+        "galvani-logall": (
             [str(release / "galvani-bench"), "runserver", "127.0.0.1:18084"],
-            {**prod, "GALVANI_MIDDLEWARE__ACCESS_LOG": "false"},
+            {**prod, "GALVANI_LOG__LEVEL": "info"},
             "127.0.0.1:18084",
         ),
     }
@@ -221,7 +222,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--conns", default="16,64,256")
     parser.add_argument("--paths", default="/json,/plaintext")
-    parser.add_argument("--peers", default="axum,galvani,galvani-bare")
+    parser.add_argument("--peers", default="axum,galvani,galvani-logall,galvani-bare")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
     parser.add_argument("--report", help="summarise an earlier results file instead of running")
     args = parser.parse_args()

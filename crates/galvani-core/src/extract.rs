@@ -189,6 +189,49 @@ impl<T: Send + Sync + 'static, S: Send + Sync> OptionalFromRequestParts<S> for D
     }
 }
 
+/// The address of the client that sent the request (the TCP peer: behind a proxy, the
+/// proxy). Requests that did not come through Galvani's server or test client have none,
+/// which this extractor answers with 500; use `Option<ClientAddr>` to handle that.
+///
+/// ```
+/// use galvani_core::extract::ClientAddr;
+/// async fn whoami(ClientAddr(addr): ClientAddr) -> String {
+///     format!("you are {}", addr.ip())
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
+fn peer(parts: &Parts) -> Option<ClientAddr> {
+    parts
+        .extensions
+        .get::<crate::site::RequestContext>()
+        .and_then(|c| c.peer)
+        .map(ClientAddr)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, HttpError> {
+        peer(parts).ok_or_else(|| {
+            HttpError::internal(Error::App {
+                label: "galvani".to_owned(),
+                message: "the client's address is unknown: the request did not come through Galvani's server"
+                    .to_owned(),
+            })
+        })
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for ClientAddr {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, HttpError> {
+        Ok(peer(parts))
+    }
+}
+
 macro_rules! from_site {
     ($($ty:ty => $get:expr),* $(,)?) => {$(
         impl<S: Send + Sync> FromRequestParts<S> for $ty {

@@ -95,7 +95,7 @@ pub mod prelude {
     pub use crate::app::{App, AppSettings, ReadyContext};
     pub use crate::context;
     pub use crate::error::{HttpError, HttpResult};
-    pub use crate::extract::{Data, Form, Json, Path, Query};
+    pub use crate::extract::{ClientAddr, Data, Form, Json, Path, Query};
     pub use crate::project::Project;
     pub use crate::routing::{Routes, Urls, any, delete, get, patch, post, put};
     pub use crate::settings::Settings;

@@ -515,10 +515,10 @@ fn default_stack(
     }
     let pages = ErrorPages::new(settings, templates, infos);
     let core = Arc::new(Core::new(settings, state, pages));
-    SiteService::from_fn(move |req| {
+    SiteService::from_fn(move |req, peer| {
         let core = core.clone();
         let inner = svc.clone();
-        Box::pin(async move { core.handle(req, &inner).await })
+        Box::pin(async move { core.handle(req, peer, &inner).await })
     })
 }
 
@@ -531,7 +531,7 @@ fn compression(inner: SiteService) -> SiteService {
             .layer(inner.clone())
             .map_response(IntoResponse::into_response),
     );
-    SiteService::from_fn(move |req| {
+    SiteService::from_fn(move |req, _peer| {
         if req.headers().contains_key(http::header::ACCEPT_ENCODING) {
             compressed.handle(req)
         } else {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -87,9 +86,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let service = site.service();
         let hyper_service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            let mut req = req.map(Body::new);
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let fut = service.handle(req);
+            let fut = service.handle_from(req.map(Body::new), peer);
             async move { Ok::<_, std::convert::Infallible>(fut.await) }
         });
         let builder = builder.clone();

@@ -4,6 +4,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use std::task::{Context, Poll};
@@ -21,7 +22,7 @@ use crate::settings::Settings;
 use crate::staticfiles::StaticFiles;
 use crate::templates::Templates;
 
-type CallFn = dyn Fn(Request) -> BoxFuture<'static, Response> + Send + Sync;
+type CallFn = dyn Fn(Request, Option<SocketAddr>) -> BoxFuture<'static, Response> + Send + Sync;
 
 /// The project as one tower service. Cloning it is one reference-count increment, so a
 /// connection or test can take its own copy per request.
@@ -40,7 +41,7 @@ impl SiteService {
             + 'static,
         S::Future: Send + 'static,
     {
-        SiteService(Arc::new(move |req: Request| {
+        SiteService(Arc::new(move |req: Request, _peer: Option<SocketAddr>| {
             let svc = service.clone();
             Box::pin(async move {
                 match svc.oneshot(req).await {
@@ -51,16 +52,22 @@ impl SiteService {
         }))
     }
 
-    /// A service from a function answering each request.
+    /// A service from a function answering each request (and given the client's address
+    /// when the server knows it).
     pub fn from_fn(
-        f: impl Fn(Request) -> BoxFuture<'static, Response> + Send + Sync + 'static,
+        f: impl Fn(Request, Option<SocketAddr>) -> BoxFuture<'static, Response> + Send + Sync + 'static,
     ) -> Self {
         SiteService(Arc::new(f))
     }
 
     /// Answers one request.
     pub fn handle(&self, req: Request) -> BoxFuture<'static, Response> {
-        (self.0)(req)
+        (self.0)(req, None)
+    }
+
+    /// Answers one request from a client at `peer` (see [`ClientAddr`](crate::extract::ClientAddr)).
+    pub fn handle_from(&self, req: Request, peer: SocketAddr) -> BoxFuture<'static, Response> {
+        (self.0)(req, Some(peer))
     }
 }
 
@@ -109,6 +116,10 @@ impl DataMap {
 pub(crate) struct RequestContext {
     pub(crate) site: SiteState,
     pub(crate) id: Option<crate::middleware::RequestId>,
+    /// Method and URI, shared by the error pages, the access log and templates.
+    pub(crate) head: Arc<crate::templates::RequestInfo>,
+    /// The client's address, when the request came through Galvani's server.
+    pub(crate) peer: Option<SocketAddr>,
 }
 
 /// The shared state of a running site: settings, URL names, templates, static files and

@@ -25,7 +25,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use cookie::{Cookie, CookieJar};
 use futures_util::future::BoxFuture;
@@ -237,9 +236,8 @@ impl TestClient {
         if let Some(cookies) = self.cookie_header(&path) {
             req.headers_mut().insert(header::COOKIE, cookies);
         }
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        let res = self.site.service().handle(req).await;
+        let peer = SocketAddr::from(([127, 0, 0, 1], 40000));
+        let res = self.site.service().handle_from(req, peer).await;
         let (parts, body) = res.into_parts();
         let bytes = body
             .collect()

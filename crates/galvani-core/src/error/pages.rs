@@ -40,8 +40,7 @@ pub(crate) struct MatchedRoute {
 /// copied only in debug mode, where the page shows them).
 pub(crate) struct RequestSnapshot {
     json: bool,
-    method: Method,
-    uri: Uri,
+    head: Arc<RequestInfo>,
     headers: Vec<(String, String)>,
 }
 
@@ -56,12 +55,12 @@ pub(crate) struct ErrorPages {
 impl RequestSnapshot {
     /// The request's method.
     pub(crate) fn method(&self) -> &Method {
-        &self.method
+        self.head.method()
     }
 
     /// The request's URI.
     pub(crate) fn uri(&self) -> &Uri {
-        &self.uri
+        self.head.uri()
     }
 }
 
@@ -84,11 +83,10 @@ impl ErrorPages {
     }
 
     /// Captures the request facts (headers only in debug mode, where the page shows them).
-    pub(crate) fn snapshot(&self, parts: &Parts) -> RequestSnapshot {
+    pub(crate) fn snapshot(&self, parts: &Parts, head: Arc<RequestInfo>) -> RequestSnapshot {
         RequestSnapshot {
             json: wants_json(&parts.headers),
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            head,
             headers: if self.debug {
                 parts
                     .headers
@@ -116,7 +114,7 @@ impl ErrorPages {
         if report.is_server_error() && !report.panic {
             tracing::error!(
                 status = report.status.as_u16(),
-                path = %req.uri.path(),
+                path = %req.uri().path(),
                 causes = ?report.causes,
                 "request failed"
             );
@@ -177,8 +175,8 @@ impl ErrorPages {
             status => status.as_u16(),
             reason => reason(status),
             message => self.public_message(report),
-            request_path => req.uri.path(),
-            request => Value::from_object(RequestInfo::new(req.method.clone(), req.uri.clone())),
+            request_path => req.uri().path(),
+            request => req.head.value(),
             csp_nonce => nonce,
         };
         if self.debug {

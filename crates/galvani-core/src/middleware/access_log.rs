@@ -1,5 +1,8 @@
 //! The access log: one structured event per request on the `galvani::access` target,
-//! with method, path, status, duration and request id.
+//! with method, path, status, duration and request id; INFO for 2xx and 3xx, WARN for
+//! 4xx, ERROR for 5xx. The default `log.level` (`info` with debug on, `warn` otherwise)
+//! therefore logs every request in development and the ones needing attention in
+//! production.
 
 use std::time::Instant;
 
@@ -25,7 +28,7 @@ impl AccessEntry {
         request_id: Option<&str>,
     ) {
         let micros = self.started.elapsed().as_micros() as u64;
-        let level_error = status.is_server_error();
+        // 2xx and 3xx at INFO, 4xx at WARN, 5xx at ERROR, as Django's request logger does.
         macro_rules! emit {
             ($level:ident) => {
                 tracing::$level!(
@@ -39,7 +42,9 @@ impl AccessEntry {
                 )
             };
         }
-        if level_error {
+        if status.is_server_error() {
+            emit!(error);
+        } else if status.is_client_error() {
             emit!(warn);
         } else {
             emit!(info);

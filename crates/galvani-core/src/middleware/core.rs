@@ -29,6 +29,8 @@ use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
 use crate::site::{RequestContext, SiteService, SiteState};
+use crate::templates::RequestInfo;
+use std::sync::Arc;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -75,19 +77,27 @@ impl Core {
     }
 
     /// Runs one request through the pipeline and `inner`.
-    pub(crate) async fn handle(&self, mut req: Request, inner: &SiteService) -> Response {
+    pub(crate) async fn handle(
+        &self,
+        mut req: Request,
+        peer: Option<std::net::SocketAddr>,
+        inner: &SiteService,
+    ) -> Response {
         let id = self
             .request_ids
             .as_ref()
             .map(|ids| ids.assign(req.headers().get(&X_REQUEST_ID)));
+        let head = Arc::new(RequestInfo::new(req.method().clone(), req.uri().clone()));
         req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
+            head: head.clone(),
+            peer,
         });
         let log = self.access_log.then(AccessEntry::start);
 
         let (parts, body) = req.into_parts();
-        let snapshot = self.pages.snapshot(&parts);
+        let snapshot = self.pages.snapshot(&parts, head);
         let secure = self.security.as_ref().is_some_and(|s| s.is_secure(&parts));
         let early = self.gate(&parts, secure);
         let mut req = Request::from_parts(parts, body);
@@ -122,8 +132,7 @@ impl Core {
             security.apply(&mut res, secure);
         }
         if let Some(id) = &id {
-            res.headers_mut()
-                .insert(X_REQUEST_ID, id.header_value().clone());
+            res.headers_mut().insert(X_REQUEST_ID, id.header_value());
         }
         if let Some(log) = log {
             let id = id.as_ref().map(|i| i.as_str());

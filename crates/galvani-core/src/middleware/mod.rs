@@ -5,7 +5,7 @@
 //!
 //! | step | what it does | switch |
 //! |---|---|---|
-//! | 1. request id | `X-Request-Id` on request and response | `middleware.request_id` |
+//! | 1. request id | an id for each request ([`RequestId`]), sent back as `X-Request-Id` | `middleware.request_id` |
 //! | 2. access log | one `galvani::access` event per request | `middleware.access_log` |
 //! | 3. allowed hosts | 400 for hosts not in `allowed_hosts` | `middleware.allowed_hosts` |
 //! | 4. HTTPS redirect | 301 to `https://` when `security.ssl_redirect` | `middleware.security_headers` |

@@ -16,17 +16,32 @@ use http::HeaderValue;
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct RequestId(pub(crate) HeaderValue);
+pub struct RequestId(Repr);
+
+/// A generated id lives inline (no allocation on the hot path); a client's is kept as sent.
+#[derive(Debug, Clone)]
+enum Repr {
+    Generated([u8; 19]),
+    Given(HeaderValue),
+}
 
 impl RequestId {
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or("")
+        match &self.0 {
+            Repr::Generated(bytes) => std::str::from_utf8(bytes).unwrap_or(""),
+            Repr::Given(value) => value.to_str().unwrap_or(""),
+        }
     }
 
     /// The id as a header value.
-    pub fn header_value(&self) -> &HeaderValue {
-        &self.0
+    pub fn header_value(&self) -> HeaderValue {
+        match &self.0 {
+            Repr::Generated(bytes) => {
+                HeaderValue::from_bytes(bytes).expect("hex digits are a valid header")
+            }
+            Repr::Given(value) => value.clone(),
+        }
     }
 }
 
@@ -71,13 +86,13 @@ impl RequestIds {
     /// The id for a request carrying `incoming` (the client's `X-Request-Id`, if any).
     pub(crate) fn assign(&self, incoming: Option<&HeaderValue>) -> RequestId {
         if let Some(v) = incoming.filter(|v| acceptable(v)) {
-            return RequestId(v.clone());
+            return RequestId(Repr::Given(v.clone()));
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut text = [b'-'; 19];
         hex(&mut text[..8], u64::from(self.prefix));
         hex(&mut text[9..], n);
-        RequestId(HeaderValue::from_bytes(&text).expect("hex digits are a valid header"))
+        RequestId(Repr::Generated(text))
     }
 }
 

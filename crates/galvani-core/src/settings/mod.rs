@@ -465,6 +465,17 @@ impl SettingsLoader {
                 Origin::Default,
             );
         }
+        // Like Django: with debug on, log every request; otherwise log what needs
+        // attention (4xx at WARN, 5xx at ERROR) and let a proxy keep the full access log.
+        if layers.get("log.level").is_none() {
+            let debug = matches!(layers.get("debug"), Some(Value::Boolean(true)));
+            let level = if debug { "info" } else { "warn" };
+            let _ = layers.set(
+                &["log".to_owned(), "level".to_owned()],
+                Value::String(level.to_owned()),
+                Origin::Default,
+            );
+        }
 
         let settings = match deserialize_layers::<Settings>(&mut layers, "", &env_raw) {
             Ok(s) => Some(s),

@@ -262,6 +262,8 @@ pub enum LogFormat {
 #[serde(default)]
 pub struct LogSettings {
     /// A `tracing` filter such as `"info"` or `"info,galvani::access=warn"`; `RUST_LOG` wins.
+    /// Defaults to `"info"` with debug on (every request is logged) and `"warn"` otherwise
+    /// (requests answered with 4xx or 5xx are logged).
     pub level: String,
     /// `text` or `json`.
     pub format: LogFormat,

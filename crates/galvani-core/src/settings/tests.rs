@@ -205,3 +205,23 @@ fn secrets_do_not_leak_through_debug() {
     let s = Settings::from_toml("secret_key = \"super-secret-value\"\n").unwrap();
     assert!(!format!("{s:?}").contains("super-secret-value"));
 }
+
+#[test]
+fn the_log_level_follows_debug_unless_set() {
+    let dev = Settings::loader().load().unwrap();
+    assert_eq!(dev.log.level, "info");
+    let prod = Settings::loader().profile("prod").load().unwrap();
+    assert_eq!(prod.log.level, "warn");
+    let debug_prod = Settings::loader()
+        .toml("debug = true\n")
+        .profile("prod")
+        .load()
+        .unwrap();
+    assert_eq!(debug_prod.log.level, "info");
+    let chosen = Settings::loader()
+        .profile("prod")
+        .env([("GALVANI_LOG__LEVEL", "info")])
+        .load()
+        .unwrap();
+    assert_eq!(chosen.log.level, "info");
+}

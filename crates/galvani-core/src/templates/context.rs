@@ -100,6 +100,21 @@ impl RequestInfo {
     pub(crate) fn new(method: http::Method, uri: http::Uri) -> Self {
         RequestInfo { method, uri }
     }
+
+    /// The request's method.
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
+    /// The request's URI.
+    pub fn uri(&self) -> &http::Uri {
+        &self.uri
+    }
+
+    /// The template value, sharing this request's copy.
+    pub(crate) fn value(self: &Arc<Self>) -> Value {
+        Value::from_dyn_object(minijinja::value::DynObject::new(self.clone()))
+    }
 }
 
 impl Object for RequestInfo {

@@ -142,7 +142,10 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let info = RequestInfo::new(req.method().clone(), req.uri().clone());
+        let info = match req.extensions().get::<crate::site::RequestContext>() {
+            Some(ctx) => ctx.head.clone(),
+            None => Arc::new(RequestInfo::new(req.method().clone(), req.uri().clone())),
+        };
         let extra: Vec<Value> = self.layer.processors.iter().map(|p| p.call(&req)).collect();
         TemplateFuture {
             inner: self.inner.call(req),
@@ -156,7 +159,7 @@ pin_project_lite::pin_project! {
     pub struct TemplateFuture<F> {
         #[pin]
         inner: F,
-        state: Option<(Templates, RequestInfo, Vec<Value>)>,
+        state: Option<(Templates, Arc<RequestInfo>, Vec<Value>)>,
     }
 }
 
@@ -185,13 +188,13 @@ where
 fn render(
     templates: &Templates,
     template: &Template,
-    info: RequestInfo,
+    info: Arc<RequestInfo>,
     extra: Vec<Value>,
     res: &mut Response,
 ) {
     let nonce = new_nonce();
     let base = Value::from_pairs([
-        ("request", Value::from_object(info)),
+        ("request", info.value()),
         ("csp_nonce", Value::from(nonce.clone())),
     ]);
     // `merge_maps` lets the last map win: built-ins, then processors, then the handler's.

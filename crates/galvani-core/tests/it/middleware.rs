@@ -680,14 +680,6 @@ impl Write for Captured {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 impl Captured {
     /// The `galvani::access` events written so far, as JSON objects.
     fn access_events(&self) -> Vec<serde_json::Value> {
@@ -699,23 +691,66 @@ impl Captured {
     }
 }
 
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the capture of the current thread, if it has one.
+#[derive(Clone, Copy)]
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(c) = c.borrow_mut().as_mut() {
+                c.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ThreadCapture {
+    type Writer = ThreadCapture;
+
+    fn make_writer(&'a self) -> ThreadCapture {
+        *self
+    }
+}
+
+/// Stops capturing when dropped.
+struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| *c.borrow_mut() = None);
+    }
+}
+
 /// Records the events of this thread as JSON lines, for a test on a current-thread runtime.
 ///
-/// `tracing` caches per call site whether anyone listens. A call site registered for the
-/// first time on another test thread (which has no subscriber) while this one subscribes can
-/// keep a stale "nobody listens" answer, so the access log's call sites are registered by one
-/// request first and the cache is rebuilt after subscribing.
-async fn capture(client: &TestClient) -> (Captured, tracing::subscriber::DefaultGuard) {
-    let _ = client.get("/").await;
+/// One global subscriber serves the whole test binary and writes into the capture of the
+/// thread an event happens on. (Thread-local subscribers would not do: `tracing` caches per
+/// call site whether anyone listens, and parallel tests setting and dropping their own
+/// subscribers leave that cache stale.)
+async fn capture(_client: &TestClient) -> (Captured, CaptureGuard) {
+    static GLOBAL: std::sync::Once = std::sync::Once::new();
+    GLOBAL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(ThreadCapture)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other test installs a global subscriber");
+    });
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(captured.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
-    (captured, guard)
+    CAPTURE.with(|c| *c.borrow_mut() = Some(captured.clone()));
+    (captured, CaptureGuard)
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -731,6 +766,7 @@ async fn access_log_emits_one_event_per_request_with_the_status() {
     let events = captured.access_events();
     assert_eq!(events.len(), 1, "{events:?}");
     let fields = &events[0]["fields"];
+    assert_eq!(events[0]["level"], "WARN");
     assert_eq!(fields["status"], 404, "{fields}");
     assert_eq!(fields["method"], "GET");
     assert_eq!(fields["path"], "/nowhere");
@@ -743,7 +779,7 @@ async fn access_log_emits_one_event_per_request_with_the_status() {
     assert_eq!(events[1]["fields"]["status"], 200);
     assert_eq!(events[1]["level"], "INFO");
     assert_eq!(events[2]["fields"]["status"], 500);
-    assert_eq!(events[2]["level"], "WARN");
+    assert_eq!(events[2]["level"], "ERROR");
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -81,6 +81,21 @@ fn hello_project() -> Project {
 }
 
 #[tokio::test]
+async fn handlers_see_the_client_address() {
+    use galvani_core::extract::ClientAddr;
+    let project = Project::new(dev("")).routes(Routes::new().route(
+        "/whoami",
+        get(|ClientAddr(addr): ClientAddr| async move { addr.to_string() }),
+    ));
+    let server = start(project).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let local = stream.local_addr().unwrap();
+    stream.write_all(&get_request("/whoami")).await.unwrap();
+    let res = read_all(&mut stream).await;
+    assert!(res.ends_with(&local.to_string()), "{res}");
+}
+
+#[tokio::test]
 async fn server_answers_a_request() {
     let server = start(hello_project()).await;
     let res = exchange(server.addr, &get_request("/hello")).await;

@@ -314,3 +314,30 @@ async fn invalid_test_input_is_reported_not_sent() {
     let err = client.get("not a uri").try_send().await;
     assert!(err.is_err());
 }
+
+#[tokio::test]
+async fn client_address_is_loopback_and_optional_without_a_server() {
+    use galvani_core::extract::ClientAddr;
+    let project = Project::new(Settings::default()).routes(
+        Routes::new()
+            .route(
+                "/whoami",
+                get(|ClientAddr(addr): ClientAddr| async move { addr.ip().to_string() }),
+            )
+            .route(
+                "/maybe",
+                get(|addr: Option<ClientAddr>| async move { format!("{}", addr.is_some()) }),
+            ),
+    );
+    let client = TestClient::new(project);
+    assert_eq!(client.get("/whoami").await.text(), "127.0.0.1");
+    // Without the server or the test client, there is no address.
+    let req = http::Request::builder()
+        .uri("/maybe")
+        .header("host", "localhost")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = client.site().service().handle(req).await;
+    let body = axum::body::to_bytes(res.into_body(), 64).await.unwrap();
+    assert_eq!(&body[..], b"false");
+}
