@@ -88,30 +88,29 @@ impl Assets {
     /// embedded files in debug builds). Two quick saves can share a modification time;
     /// the length tells most of those apart.
     pub fn stamp(&self, path: &str) -> Option<(SystemTime, u64)> {
-        let rel = safe_relative(path)?;
-        let full = match &self.kind {
-            Kind::Dir(dir) => dir.join(rel),
-            Kind::Embedded { source_dir, .. } if cfg!(debug_assertions) => {
-                Path::new(source_dir).join(rel)
-            }
-            Kind::Embedded { .. } => return None,
-        };
-        let meta = std::fs::metadata(full).ok()?;
+        let meta = std::fs::metadata(self.disk_path(path)?).ok()?;
         Some((meta.modified().ok()?, meta.len()))
     }
 
     /// When `path` last changed on disk, if that can be known (folders, and embedded files
     /// in debug builds).
     pub fn modified(&self, path: &str) -> Option<SystemTime> {
+        std::fs::metadata(self.disk_path(path)?)
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    /// The file on disk behind `path`, where there is one to watch: always for folders, and
+    /// for embedded files in debug builds (which read their source folder).
+    fn disk_path(&self, path: &str) -> Option<PathBuf> {
         let rel = safe_relative(path)?;
-        let full = match &self.kind {
-            Kind::Dir(dir) => dir.join(rel),
+        match &self.kind {
+            Kind::Dir(dir) => Some(dir.join(rel)),
             Kind::Embedded { source_dir, .. } if cfg!(debug_assertions) => {
-                Path::new(source_dir).join(rel)
+                Some(Path::new(source_dir).join(rel))
             }
-            Kind::Embedded { .. } => return None,
-        };
-        std::fs::metadata(full).and_then(|m| m.modified()).ok()
+            Kind::Embedded { .. } => None,
+        }
     }
 
     /// Every file, as relative `/`-separated paths, sorted.

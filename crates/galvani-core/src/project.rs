@@ -17,6 +17,7 @@ use crate::error::pages::{ErrorPages, MatchedRoute};
 use crate::error::{Error, HttpError};
 use crate::middleware::core::Core;
 use crate::middleware::cors;
+use crate::middleware::dispatch::{Inner, Templated};
 use crate::routing::{RouteDef, RouteInfo, Routes, UrlPattern, Urls};
 use crate::settings::{Settings, SettingsProblem};
 use crate::site::{DataMap, Site, SiteService, SiteState};
@@ -234,18 +235,20 @@ impl Project {
             .layer(TemplateLayer::new(templates.clone(), processors))
             .service(router);
         let mw = &settings.middleware;
-        let mut service = if mw.on(mw.body_limit) {
-            // The Core caps every body at `server.max_body_size`; axum's extractors would
-            // stop at their own 2 MB otherwise. Lifted once around the router (as a
-            // router layer it would re-wrap, and cost, every route).
-            SiteService::new(DefaultBodyLimit::disable().layer(templated))
+        let lift = mw.on(mw.body_limit);
+        // The Core caps every body at `server.max_body_size`; axum's extractors would stop
+        // at their own 2 MB otherwise, so the chain lifts that cap (once, around the
+        // router: as a router layer it would re-wrap, and cost, every route).
+        let mut service = if lift {
+            SiteService::new(DefaultBodyLimit::disable().layer(templated.clone()))
         } else {
-            SiteService::new(templated)
+            SiteService::new(templated.clone())
         };
+        let direct = self.wraps.is_empty().then_some(templated);
         for wrap in self.wraps.into_iter().rev() {
             service = wrap(service);
         }
-        let service = default_stack(&settings, state.clone(), templates, infos, service);
+        let service = default_stack(&settings, state.clone(), templates, infos, service, direct);
 
         let commands = collect_commands(&apps)?;
         Ok(Site::new(state, service, commands))
@@ -502,22 +505,27 @@ fn default_stack(
     templates: Templates,
     infos: Arc<Vec<RouteInfo>>,
     inner: SiteService,
+    mut direct: Option<Templated>,
 ) -> SiteService {
     let mw = &settings.middleware;
-    let mut svc = inner;
-    if mw.on(mw.compression) {
-        svc = compression(svc);
+    let compress = mw.on(mw.compression);
+    let mut chain = inner;
+    if compress {
+        chain = compression(chain);
     }
     if mw.on(mw.cors)
         && let Some(layer) = cors::layer(&settings.cors)
     {
-        svc = SiteService::new(layer.layer(svc).map_response(IntoResponse::into_response));
+        chain = SiteService::new(layer.layer(chain).map_response(IntoResponse::into_response));
+        // CORS must see every request: no direct path.
+        direct = None;
     }
+    let inner = Arc::new(Inner::new(chain, direct, mw.on(mw.body_limit), compress));
     let pages = ErrorPages::new(settings, templates, infos);
     let core = Arc::new(Core::new(settings, state, pages));
     SiteService::from_fn(move |req, peer| {
         let core = core.clone();
-        let inner = svc.clone();
+        let inner = inner.clone();
         Box::pin(async move { core.handle(req, peer, &inner).await })
     })
 }

@@ -36,12 +36,18 @@ impl<S: Subscriber> Layer<S> for AccessLayer {
                     line,
                     "\",\"level\":\"{level}\",\"target\":\"{ACCESS_TARGET}\""
                 );
-                event.record(&mut JsonFields(&mut line));
+                event.record(&mut Fields {
+                    out: &mut line,
+                    json: true,
+                });
                 line.push_str("}\n");
             } else {
                 timestamp(&mut line);
                 let _ = write!(line, " {level:>5} {ACCESS_TARGET}:");
-                event.record(&mut TextFields(&mut line));
+                event.record(&mut Fields {
+                    out: &mut line,
+                    json: false,
+                });
                 line.push('\n');
             }
             self.writer.send(line.as_bytes());
@@ -102,85 +108,75 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-struct TextFields<'a>(&'a mut String);
-
-impl TextFields<'_> {
-    fn key(&mut self, field: &Field) {
-        self.0.push(' ');
-        self.0.push_str(field.name());
-        self.0.push('=');
-    }
+/// Writes an event's fields as ` key=value` (text) or `,"key":value` (JSON); the message
+/// is left out (every access event's message is the same word).
+struct Fields<'a> {
+    out: &'a mut String,
+    json: bool,
 }
 
-impl Visit for TextFields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
+impl Fields<'_> {
+    fn key(&mut self, field: &Field) -> bool {
         if field.name() == "message" {
+            return false;
+        }
+        if self.json {
+            self.out.push_str(",\"");
+            self.out.push_str(field.name());
+            self.out.push_str("\":");
+        } else {
+            self.out.push(' ');
+            self.out.push_str(field.name());
+            self.out.push('=');
+        }
+        true
+    }
+
+    fn text(&mut self, value: &str) {
+        if self.json {
+            json_string(self.out, value);
             return;
         }
-        self.key(field);
         // Quote only what needs it, so the common line stays plain and cheap.
         let plain = !value.is_empty()
             && value
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
         if plain {
-            self.0.push_str(value);
+            self.out.push_str(value);
         } else {
-            let _ = write!(self.0, "\"{}\"", value.escape_debug());
+            let _ = write!(self.out, "\"{}\"", value.escape_debug());
+        }
+    }
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if self.key(field) {
+            self.text(value);
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        push_u64(self.0, value);
+        if self.key(field) {
+            push_u64(self.out, value);
+        }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        let _ = write!(self.0, "{value}");
+        if self.key(field) {
+            let _ = write!(self.out, "{value}");
+        }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() != "message" {
-            self.key(field);
-            let _ = write!(self.0, "{value:?}");
-        }
-    }
-}
-
-struct JsonFields<'a>(&'a mut String);
-
-impl JsonFields<'_> {
-    fn key(&mut self, field: &Field) {
-        self.0.push_str(",\"");
-        self.0.push_str(field.name());
-        self.0.push_str("\":");
-    }
-}
-
-impl Visit for JsonFields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
+        if !self.key(field) {
             return;
         }
-        self.key(field);
-        json_string(self.0, value);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        push_u64(self.0, value);
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        let _ = write!(self.0, "{value}");
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() != "message" {
-            self.key(field);
-            json_string(self.0, &format!("{value:?}"));
+        if self.json {
+            json_string(self.out, &format!("{value:?}"));
+        } else {
+            let _ = write!(self.out, "{value:?}");
         }
     }
 }

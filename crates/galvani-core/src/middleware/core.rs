@@ -21,6 +21,7 @@ use http::{HeaderValue, StatusCode};
 
 use super::access_log::AccessEntry;
 use super::body_limit;
+use super::dispatch::Inner;
 use super::hosts::AllowedHosts;
 use super::panic;
 use super::request_id::RequestIds;
@@ -28,7 +29,7 @@ use super::security_headers::SecurityHeaders;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
-use crate::site::{RequestContext, SiteService, SiteState};
+use crate::site::{RequestContext, SiteState};
 use crate::templates::RequestInfo;
 use std::sync::Arc;
 
@@ -81,7 +82,7 @@ impl Core {
         &self,
         mut req: Request,
         peer: Option<std::net::SocketAddr>,
-        inner: &SiteService,
+        inner: &Inner,
     ) -> Response {
         let id = self
             .request_ids
@@ -111,7 +112,7 @@ impl Core {
                     {
                         return too_large(len, limit);
                     }
-                    let call = inner.handle(req);
+                    let call = inner.call(req);
                     match self.timeout {
                         Some(limit) => match tokio::time::timeout(limit, call).await {
                             Ok(res) => res,

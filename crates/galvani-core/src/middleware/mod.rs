@@ -47,6 +47,7 @@ mod access_log;
 mod body_limit;
 pub(crate) mod core;
 pub(crate) mod cors;
+pub(crate) mod dispatch;
 pub(crate) mod hosts;
 mod panic;
 mod request_id;

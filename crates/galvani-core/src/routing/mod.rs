@@ -30,6 +30,7 @@ use axum::routing::{MethodRouter, Route};
 use tower::{Layer, Service};
 
 pub use method::{MethodRoute, any, delete, get, options, patch, post, put};
+pub(crate) use pattern::CATCH_ALL;
 pub use pattern::{UrlPattern, escape_leading_slashes};
 pub use urls::{UrlArgs, Urls};
 

@@ -27,8 +27,8 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'}')
     .add(b'/');
 
-/// A catch-all keeps its slashes.
-const CATCH_ALL: &AsciiSet = &SEGMENT.remove(b'/');
+/// A catch-all keeps its slashes; so do static-file URLs.
+pub(crate) const CATCH_ALL: &AsciiSet = &SEGMENT.remove(b'/');
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {

@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
@@ -29,21 +29,9 @@ use crate::assets::{Assets, safe_relative};
 use crate::error::{Error, HttpError};
 use crate::settings::Settings;
 
-/// Characters escaped in static URLs (path separators are kept); `'` and `&` too, so a
-/// static URL needs no HTML escaping.
-const PATH: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'\'')
-    .add(b'&')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
+/// Characters escaped in static URLs: the same as in a reversed path (so the result
+/// needs no HTML escaping), keeping the `/` separators.
+const PATH: &AsciiSet = crate::routing::CATCH_ALL;
 
 /// The project's static files. Cheap to clone.
 ///

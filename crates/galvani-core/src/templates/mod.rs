@@ -38,7 +38,9 @@ use crate::staticfiles::StaticFiles;
 
 pub(crate) use builtins::html_escape;
 pub use context::{ContextProcessor, RequestInfo, to_value};
-pub use render::{CspNonce, RenderedTemplate, Template, TemplateLayer};
+pub use render::{
+    CspNonce, RenderedTemplate, Template, TemplateFuture, TemplateLayer, TemplateService,
+};
 
 /// The project's template engine. Cheap to clone.
 ///
