@@ -1,7 +1,7 @@
 //! [`Assets`]: a folder of files an app ships (templates, static files), read from disk or
 //! embedded in the binary.
 //!
-//! [`assets!`](crate::assets) embeds a folder of the app's crate: debug builds read the
+//! [`assets!`](crate::assets!) embeds a folder of the app's crate: debug builds read the
 //! files from disk (so edits show up at once), release builds carry them inside the
 //! binary (so a deployed binary needs no source tree).
 
@@ -51,7 +51,7 @@ impl Assets {
     }
 
     /// Files embedded with `rust-embed`; `source_dir` is the folder they were embedded from,
-    /// used to notice edits in debug builds. Most code calls [`assets!`](crate::assets) instead.
+    /// used to notice edits in debug builds. Most code calls [`assets!`](crate::assets!) instead.
     pub fn embedded<E: rust_embed::RustEmbed>(source_dir: &'static str) -> Self {
         fn get<E: rust_embed::RustEmbed>(path: &str) -> Option<Cow<'static, [u8]>> {
             E::get(path).map(|f| f.data)

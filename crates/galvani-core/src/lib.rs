@@ -8,10 +8,10 @@
 //!
 //! A [`Project`] is settings plus an ordered list of [`App`]s. Each app contributes
 //! [`Routes`] (with names, reversed by [`Urls`]), templates and static files
-//! ([`Assets`]), typed settings, [management commands](commands) and [checks](checks).
+//! ([`Assets`]), typed settings, [management commands](commands) and [checks].
 //! [`Project::build`] turns it into a [`Site`]: one tower service wrapped in the
 //! secure-by-default [middleware stack](middleware), plus the shared [`SiteState`].
-//! The [server](server) serves a site; the [`test::TestClient`] calls it without a socket;
+//! The [`server`] serves a site; the [`test::TestClient`] calls it without a socket;
 //! [`Project::run_cli`] is the project's `manage.py`.
 //!
 //! ```
@@ -54,7 +54,7 @@
 //! | [`checks`] | system checks |
 //! | [`commands`] | app-defined management commands |
 //! | [`server`] | the hyper server with graceful shutdown |
-//! | [`test`] | the test client |
+//! | [`test`](mod@test) | the test client |
 
 pub mod app;
 pub mod assets;
