@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
-use tower::{Layer, Service, ServiceBuilder, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::app::{App, ReadyContext, valid_label};
 use crate::assets::Assets;
@@ -17,7 +17,7 @@ use crate::error::pages::{ErrorPages, MatchedRoute};
 use crate::error::{Error, HttpError};
 use crate::middleware::core::Core;
 use crate::middleware::cors;
-use crate::middleware::dispatch::{Inner, Templated};
+use crate::middleware::dispatch::{Direct, Inner};
 use crate::routing::{RouteDef, RouteInfo, Routes, UrlPattern, Urls};
 use crate::settings::{Settings, SettingsProblem};
 use crate::site::{DataMap, Site, SiteService, SiteState};
@@ -231,9 +231,8 @@ impl Project {
         );
 
         let router = build_router(&settings, defs, &statics, &infos);
-        let templated = ServiceBuilder::new()
-            .layer(TemplateLayer::new(templates.clone(), processors))
-            .service(router);
+        let template_layer = TemplateLayer::new(templates.clone(), processors);
+        let templated = template_layer.layer(router.clone());
         let mw = &settings.middleware;
         let lift = mw.on(mw.body_limit);
         // The Core caps every body at `server.max_body_size`; axum's extractors would stop
@@ -244,14 +243,17 @@ impl Project {
         } else {
             SiteService::new(templated.clone())
         };
-        let direct = self.wraps.is_empty().then_some(templated);
+        let direct = self
+            .wraps
+            .is_empty()
+            .then(|| Direct::new(router, template_layer));
         for wrap in self.wraps.into_iter().rev() {
             service = wrap(service);
         }
-        let service = default_stack(&settings, state.clone(), templates, infos, service, direct);
+        let core = default_stack(&settings, state.clone(), templates, infos, service, direct);
 
         let commands = collect_commands(&apps)?;
-        Ok(Site::new(state, service, commands))
+        Ok(Site::new(state, core, commands))
     }
 }
 
@@ -471,6 +473,9 @@ fn build_router(
             let slash_router = slash_router.clone();
             async move { not_found(req, &slash_router) }
         })
+        // Turns every handler into a ready route now; without it axum rebuilds the
+        // handler's route (two allocations) on every request.
+        .with_state(())
 }
 
 /// The paths that only exist with a trailing slash, for Django's `APPEND_SLASH` redirect.
@@ -505,8 +510,8 @@ fn default_stack(
     templates: Templates,
     infos: Arc<Vec<RouteInfo>>,
     inner: SiteService,
-    mut direct: Option<Templated>,
-) -> SiteService {
+    mut direct: Option<Direct>,
+) -> Arc<Core> {
     let mw = &settings.middleware;
     let compress = mw.on(mw.compression);
     let mut chain = inner;
@@ -520,14 +525,9 @@ fn default_stack(
         // CORS must see every request: no direct path.
         direct = None;
     }
-    let inner = Arc::new(Inner::new(chain, direct, mw.on(mw.body_limit), compress));
+    let inner = Inner::new(chain, direct, mw.on(mw.body_limit), compress);
     let pages = ErrorPages::new(settings, templates, infos);
-    let core = Arc::new(Core::new(settings, state, pages));
-    SiteService::from_fn(move |req, peer| {
-        let core = core.clone();
-        let inner = inner.clone();
-        Box::pin(async move { core.handle(req, peer, &inner).await })
-    })
+    Arc::new(Core::new(settings, state, pages, inner))
 }
 
 /// gzip / brotli for clients that accept them. A request without `Accept-Encoding` skips

@@ -17,6 +17,7 @@ use tower::{Service, ServiceExt};
 use crate::app::App;
 use crate::checks::{self, CheckMessage};
 use crate::error::Error;
+use crate::middleware::core::Core;
 use crate::routing::{RouteInfo, Urls};
 use crate::settings::Settings;
 use crate::staticfiles::StaticFiles;
@@ -116,8 +117,6 @@ impl DataMap {
 pub(crate) struct RequestContext {
     pub(crate) site: SiteState,
     pub(crate) id: Option<crate::middleware::RequestId>,
-    /// Method and URI, shared by the error pages, the access log and templates.
-    pub(crate) head: Arc<crate::templates::RequestInfo>,
     /// The client's address, when the request came through Galvani's server.
     pub(crate) peer: Option<SocketAddr>,
 }
@@ -232,6 +231,7 @@ impl SiteState {
 #[derive(Clone)]
 pub struct Site {
     state: SiteState,
+    core: Arc<Core>,
     service: SiteService,
     commands: Arc<Vec<crate::commands::AppCommand>>,
 }
@@ -255,11 +255,17 @@ impl std::ops::Deref for Site {
 impl Site {
     pub(crate) fn new(
         state: SiteState,
-        service: SiteService,
+        core: Arc<Core>,
         commands: Vec<crate::commands::AppCommand>,
     ) -> Self {
+        let shared = core.clone();
+        let service = SiteService::from_fn(move |req, peer| {
+            let core = shared.clone();
+            Box::pin(async move { core.handle(req, peer).await })
+        });
         Site {
             state,
+            core,
             service,
             commands: Arc::new(commands),
         }
@@ -273,6 +279,12 @@ impl Site {
     /// The service answering requests (clone it per connection or per test request).
     pub fn service(&self) -> SiteService {
         self.service.clone()
+    }
+
+    /// The pipeline itself, for the server: calling it directly keeps the request's
+    /// future concrete (no boxing, no dynamic call).
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
     }
 
     /// The commands apps added, by name.

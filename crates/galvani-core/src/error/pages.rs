@@ -40,7 +40,7 @@ pub(crate) struct MatchedRoute {
 /// copied only in debug mode, where the page shows them).
 pub(crate) struct RequestSnapshot {
     json: bool,
-    head: Arc<RequestInfo>,
+    head: RequestInfo,
     headers: Vec<(String, String)>,
 }
 
@@ -61,6 +61,11 @@ impl RequestSnapshot {
     /// The request's URI.
     pub(crate) fn uri(&self) -> &Uri {
         self.head.uri()
+    }
+
+    /// Method and URI together.
+    pub(crate) fn head(&self) -> &RequestInfo {
+        &self.head
     }
 }
 
@@ -83,10 +88,10 @@ impl ErrorPages {
     }
 
     /// Captures the request facts (headers only in debug mode, where the page shows them).
-    pub(crate) fn snapshot(&self, parts: &Parts, head: Arc<RequestInfo>) -> RequestSnapshot {
+    pub(crate) fn snapshot(&self, parts: &Parts) -> RequestSnapshot {
         RequestSnapshot {
             json: wants_json(&parts.headers),
-            head,
+            head: RequestInfo::new(parts.method.clone(), parts.uri.clone()),
             headers: if self.debug {
                 parts
                     .headers
@@ -176,7 +181,7 @@ impl ErrorPages {
             reason => reason(status),
             message => self.public_message(report),
             request_path => req.uri().path(),
-            request => req.head.value(),
+            request => Arc::new(req.head.clone()).value(),
             csp_nonce => nonce,
         };
         if self.debug {

@@ -20,6 +20,11 @@ impl AccessEntry {
         }
     }
 
+    /// When the request started.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
     pub(crate) fn finish(
         self,
         method: &Method,
@@ -27,7 +32,8 @@ impl AccessEntry {
         status: StatusCode,
         request_id: Option<&str>,
     ) {
-        let micros = self.started.elapsed().as_micros() as u64;
+        // Read the clock only for an event that is kept (fields are evaluated lazily).
+        let micros = || self.started.elapsed().as_micros() as u64;
         // 2xx and 3xx at INFO, 4xx at WARN, 5xx at ERROR, as Django's request logger does.
         macro_rules! emit {
             ($level:ident) => {
@@ -36,7 +42,7 @@ impl AccessEntry {
                     method = method.as_str(),
                     path,
                     status = status.as_u16(),
-                    micros,
+                    micros = micros(),
                     request_id = request_id.unwrap_or("-"),
                     "request"
                 )

@@ -4,7 +4,7 @@
 //! 1. the site handle is put on the request (for extractors and middleware);
 //! 2. request id; 3. access log;
 //! 4. allowed hosts (400); 5. HTTPS redirect (301);
-//! 6. body limit (413); 7. timeout (503); 8. panics become 500s;
+//! 6. body limit (413); 7. timeout (503, timed only once the handler waits); 8. panics become 500s;
 //! 9. error reports become pages (debug page, `{status}.html`, or JSON);
 //! 10. security headers and HSTS on every response, error pages included.
 //!
@@ -26,17 +26,17 @@ use super::hosts::AllowedHosts;
 use super::panic;
 use super::request_id::RequestIds;
 use super::security_headers::SecurityHeaders;
+use super::timeout;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
 use crate::site::{RequestContext, SiteState};
-use crate::templates::RequestInfo;
-use std::sync::Arc;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub(crate) struct Core {
     site: SiteState,
+    inner: Inner,
     request_ids: Option<RequestIds>,
     access_log: bool,
     hosts: Option<AllowedHosts>,
@@ -47,10 +47,16 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(settings: &Settings, site: SiteState, pages: ErrorPages) -> Self {
+    pub(crate) fn new(
+        settings: &Settings,
+        site: SiteState,
+        pages: ErrorPages,
+        inner: Inner,
+    ) -> Self {
         let mw = &settings.middleware;
         Core {
             site,
+            inner,
             request_ids: mw.on(mw.request_id).then(RequestIds::new),
             access_log: mw.on(mw.access_log),
             hosts: mw.on(mw.allowed_hosts).then(|| {
@@ -77,28 +83,26 @@ impl Core {
         }
     }
 
-    /// Runs one request through the pipeline and `inner`.
+    /// Runs one request through the pipeline and on to the router.
     pub(crate) async fn handle(
         &self,
         mut req: Request,
         peer: Option<std::net::SocketAddr>,
-        inner: &Inner,
     ) -> Response {
         let id = self
             .request_ids
             .as_ref()
             .map(|ids| ids.assign(req.headers().get(&X_REQUEST_ID)));
-        let head = Arc::new(RequestInfo::new(req.method().clone(), req.uri().clone()));
         req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
-            head: head.clone(),
             peer,
         });
         let log = self.access_log.then(AccessEntry::start);
+        let started = log.as_ref().map(AccessEntry::started);
 
         let (parts, body) = req.into_parts();
-        let snapshot = self.pages.snapshot(&parts, head);
+        let snapshot = self.pages.snapshot(&parts);
         let secure = self.security.as_ref().is_some_and(|s| s.is_secure(&parts));
         let early = self.gate(&parts, secure);
         let mut req = Request::from_parts(parts, body);
@@ -112,12 +116,11 @@ impl Core {
                     {
                         return too_large(len, limit);
                     }
-                    let call = inner.call(req);
+                    let call = self.inner.call(req, snapshot.head());
                     match self.timeout {
-                        Some(limit) => match tokio::time::timeout(limit, call).await {
-                            Ok(res) => res,
-                            Err(_) => timed_out(limit),
-                        },
+                        Some(limit) => timeout::timeout(limit, started, call)
+                            .await
+                            .unwrap_or_else(|_| timed_out(limit)),
                         None => call.await,
                     }
                 };
@@ -129,11 +132,14 @@ impl Core {
         };
 
         let mut res = self.pages.render(res, &snapshot);
-        if let Some(security) = &self.security {
-            security.apply(&mut res, secure);
-        }
-        if let Some(id) = &id {
-            res.headers_mut().insert(X_REQUEST_ID, id.header_value());
+        let id_header = id.as_ref().map(|id| (X_REQUEST_ID, id.header_value()));
+        match &self.security {
+            Some(security) => security.apply(&mut res, secure, id_header),
+            None => {
+                if let Some((name, value)) = id_header {
+                    res.headers_mut().insert(name, value);
+                }
+            }
         }
         if let Some(log) = log {
             let id = id.as_ref().map(|i| i.as_str());

@@ -1,6 +1,6 @@
 //! How the Core reaches the router. In the common case (no project middleware, no CORS,
-//! no compression asked for) it calls the template layer and router directly: no boxed
-//! future, no dynamic call. Otherwise requests go through the boxed chain of
+//! no compression asked for) it calls the router directly and renders a template
+//! response itself: no boxed future, no dynamic call. Otherwise requests go through the boxed chain of
 //! compression, CORS and the project's middleware.
 //!
 //! axum's body extractors stop at 2 MB unless a request says otherwise; the Core caps
@@ -16,13 +16,10 @@ use http::header;
 use tower::{Layer, ServiceExt};
 
 use crate::site::SiteService;
-use crate::templates::TemplateService;
+use crate::templates::{RequestInfo, TemplateLayer};
 
-/// The router, with `Template` responses rendered.
-pub(crate) type Templated = TemplateService<Router>;
-
-/// The same with axum's 2 MB body cap lifted.
-type Lifted = <DefaultBodyLimit as Layer<Templated>>::Service;
+/// The router with axum's 2 MB body cap lifted.
+type Lifted = <DefaultBodyLimit as Layer<Router>>::Service;
 
 /// axum's default limit for body extractors.
 const AXUM_BODY_LIMIT: u64 = 2 * 1024 * 1024;
@@ -33,54 +30,69 @@ pub(crate) struct Inner {
     compression: bool,
 }
 
-struct Direct {
-    plain: Templated,
+/// The router, and the template layer run inline around it: the Core already holds the
+/// request's method and URI, so a template response borrows them instead of the layer
+/// copying them for every request.
+pub(crate) struct Direct {
+    router: Router,
     lifted: Option<Lifted>,
+    templates: TemplateLayer,
+}
+
+impl Direct {
+    pub(crate) fn new(router: Router, templates: TemplateLayer) -> Self {
+        Direct {
+            router,
+            lifted: None,
+            templates,
+        }
+    }
 }
 
 impl Inner {
-    /// `chain`: the full boxed path. `direct`: the template layer and router, when nothing
+    /// `chain`: the full boxed path. `direct`: the router and template layer, when nothing
     /// has to run between the Core and them.
     pub(crate) fn new(
         chain: SiteService,
-        direct: Option<Templated>,
+        direct: Option<Direct>,
         lift_body_limit: bool,
         compression: bool,
     ) -> Self {
         Inner {
-            direct: direct.map(|plain| Direct {
-                lifted: lift_body_limit.then(|| DefaultBodyLimit::disable().layer(plain.clone())),
-                plain,
+            direct: direct.map(|mut d| {
+                d.lifted =
+                    lift_body_limit.then(|| DefaultBodyLimit::disable().layer(d.router.clone()));
+                d
             }),
             chain,
             compression,
         }
     }
 
-    pub(crate) async fn call(&self, req: Request) -> Response {
+    /// Answers `req`; `head` is the request's method and URI, kept by the Core.
+    pub(crate) async fn call(&self, req: Request, head: &RequestInfo) -> Response {
         let negotiates = self.compression && req.headers().contains_key(header::ACCEPT_ENCODING);
         let Some(direct) = self.direct.as_ref().filter(|_| !negotiates) else {
             return self.chain.handle(req).await;
         };
+        let extra = direct.templates.context(&req);
         let result: Result<Response, Infallible> = match &direct.lifted {
             Some(lifted) if may_exceed_axum_limit(&req) => lifted.clone().oneshot(req).await,
-            _ => direct.plain.clone().oneshot(req).await,
+            _ => direct.router.clone().oneshot(req).await,
         };
-        match result {
+        let mut res = match result {
             Ok(res) => res,
             Err(never) => match never {},
-        }
+        };
+        direct.templates.finish(&mut res, || head.clone(), extra);
+        res
     }
 }
 
 fn may_exceed_axum_limit(req: &Request) -> bool {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
+    // hyper's size hint carries `Content-Length`; without one (chunked) the size is open.
+    match http_body::Body::size_hint(req.body()).exact() {
         Some(len) => len > AXUM_BODY_LIMIT,
-        None => http_body::Body::size_hint(req.body()).exact() != Some(0),
+        None => true,
     }
 }

@@ -22,6 +22,9 @@ impl AllowedHosts {
     /// `Ok(host)` when the request's host is allowed, otherwise `Err(shown host)`.
     pub(crate) fn check<'a>(&self, parts: &'a Parts) -> Result<&'a str, String> {
         let raw = request_host(parts, self.use_forwarded).ok_or_else(String::new)?;
+        if self.is_exact_match(raw) {
+            return Ok(raw);
+        }
         let Some(domain) = split_host(raw) else {
             return Err(raw.to_owned());
         };
@@ -34,10 +37,37 @@ impl AllowedHosts {
     }
 }
 
+impl AllowedHosts {
+    /// The common case, decided without parsing: `raw` is an exact pattern, or one
+    /// followed by `:port`.
+    fn is_exact_match(&self, raw: &str) -> bool {
+        self.patterns.iter().any(|p| {
+            let exact = !p.starts_with('.') && p != "*";
+            exact
+                && raw.len() >= p.len()
+                && raw.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+                && match raw.as_bytes().get(p.len()) {
+                    None => true,
+                    Some(b':') => {
+                        let port = &raw[p.len() + 1..];
+                        !port.is_empty() && port_ok(port)
+                    }
+                    Some(_) => false,
+                }
+        })
+    }
+}
+
 /// The host the client asked for: `X-Forwarded-Host` when trusted, then `Host`, then the
 /// URI's authority (HTTP/2).
 pub(crate) fn request_host(parts: &Parts, use_forwarded: bool) -> Option<&str> {
-    let header = |name: &http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    // UTF-8 is checked here (fast on ASCII); `split_host` allows only host characters.
+    let header = |name: &http::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+    };
     let forwarded = use_forwarded
         .then(|| {
             header(&X_FORWARDED_HOST)
@@ -53,32 +83,44 @@ pub(crate) fn request_host(parts: &Parts, use_forwarded: bool) -> Option<&str> {
 
 /// The domain part of `host[:port]`, or `None` when the header is malformed.
 fn split_host(host: &str) -> Option<&str> {
-    let (domain, port) = if let Some(rest) = host.strip_prefix('[') {
-        let end = rest.find(']')?;
-        let port = &rest[end + 1..];
-        (
-            &host[..end + 2],
-            port.strip_prefix(':')
-                .or(if port.is_empty() { Some("") } else { None })?,
-        )
-    } else {
-        match host.rsplit_once(':') {
-            Some((d, p)) => (d, p),
-            None => (host, ""),
+    if host.starts_with('[') {
+        return split_ipv6(host);
+    }
+    // One pass: every byte a host character, and at most one `:` (before the port).
+    let mut colon = None;
+    for (i, b) in host.bytes().enumerate() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' => {}
+            b':' if colon.is_none() => colon = Some(i),
+            _ => return None,
         }
+    }
+    let (domain, port) = match colon {
+        Some(i) => (&host[..i], &host[i + 1..]),
+        None => (host, ""),
     };
-    let port_ok = port.is_empty() || (port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()));
-    let domain_ok = !domain.is_empty()
-        && if domain.starts_with('[') {
-            domain[1..domain.len() - 1]
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        } else {
-            domain
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        };
-    (port_ok && domain_ok).then_some(domain)
+    (!domain.is_empty() && port_ok(port)).then_some(domain)
+}
+
+/// `[v6address]` or `[v6address]:port`: the bracketed part, brackets included.
+fn split_ipv6(host: &str) -> Option<&str> {
+    let end = host.find(']')?;
+    let port = &host[end + 1..];
+    let port = if port.is_empty() {
+        ""
+    } else {
+        port.strip_prefix(':')?
+    };
+    let inner = &host[1..end];
+    let inner_ok = !inner.is_empty()
+        && inner
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    (inner_ok && port_ok(port)).then_some(&host[..=end])
+}
+
+fn port_ok(port: &str) -> bool {
+    port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 const X_FORWARDED_HOST: http::HeaderName = http::HeaderName::from_static("x-forwarded-host");
@@ -126,6 +168,10 @@ mod tests {
         assert!(allowed.check(&parts("evil.com")).is_err());
         assert!(allowed.check(&parts("example.com.evil.com")).is_err());
         assert!(allowed.check(&parts("notshop.test")).is_err());
+        assert!(allowed.check(&parts("example.comx")).is_err());
+        assert!(allowed.check(&parts("example.com:80x")).is_err());
+        assert!(allowed.check(&parts("example.com:123456")).is_err());
+        assert!(allowed.check(&parts("example.com:")).is_ok());
     }
 
     #[test]
@@ -136,6 +182,14 @@ mod tests {
         assert!(any.check(&parts("a.com:port")).is_err());
         assert!(any.check(&parts("a.com@b.com")).is_err());
         assert!(any.check(&parts("[::1")).is_err());
+        assert!(any.check(&parts("[::1]x")).is_err());
+        assert!(any.check(&parts("[]:80")).is_err());
+        assert!(any.check(&parts("a.com:1:2")).is_err());
+        assert!(any.check(&parts("a.com:123456")).is_err());
+        assert!(any.check(&parts(":80")).is_err());
+        assert!(any.check(&parts("münchen.de")).is_err());
+        assert!(any.check(&parts("[::1]:8000")).is_ok());
+        assert!(any.check(&parts("a-b.example:65535")).is_ok());
     }
 
     #[test]

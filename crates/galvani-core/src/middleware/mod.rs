@@ -52,6 +52,7 @@ pub(crate) mod hosts;
 mod panic;
 mod request_id;
 pub(crate) mod security_headers;
+pub(crate) mod timeout;
 
 pub use axum::middleware::{Next, from_fn};
 pub use request_id::RequestId;

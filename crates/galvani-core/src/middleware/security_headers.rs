@@ -10,8 +10,9 @@ use crate::settings::SecuritySettings;
 use crate::templates::CspNonce;
 
 /// The headers to add, prepared once from the settings as two ready-made header maps
-/// (plain and HTTPS): a response's own few headers are merged into a clone of one, which
-/// is much cheaper than inserting half a dozen headers into each response's map.
+/// (plain and HTTPS) whose values are `'static` (see [`static_value`]): each response's
+/// map starts as a copy of one, which costs two allocations and no hashing, and the
+/// response's own few headers are moved in.
 #[derive(Debug, Clone)]
 pub(crate) struct SecurityHeaders {
     /// `[plain, https]`; empty maps when the security headers are off.
@@ -27,9 +28,7 @@ impl SecurityHeaders {
     pub(crate) fn new(s: &SecuritySettings, headers_on: bool, vary_encoding: bool) -> Self {
         let mut plain = HeaderMap::with_capacity(16);
         let mut add = |name: HeaderName, value: &str| {
-            if !value.is_empty()
-                && let Ok(v) = HeaderValue::from_str(value)
-            {
+            if let Some(v) = static_value(value) {
                 plain.insert(name, v);
             }
         };
@@ -65,8 +64,9 @@ impl SecurityHeaders {
             if s.hsts_preload {
                 v.push_str("; preload");
             }
-            let v = HeaderValue::from_str(&v).expect("digits and ascii are a valid header");
-            secure.insert(header::STRICT_TRANSPORT_SECURITY, v);
+            if let Some(v) = static_value(&v) {
+                secure.insert(header::STRICT_TRANSPORT_SECURITY, v);
+            }
         }
         let proxy_ssl = s.proxy_ssl_header.as_ref().and_then(|h| {
             let (name, value) = h.split_once(':')?;
@@ -116,38 +116,49 @@ impl SecurityHeaders {
         Some(format!("https://{host}{path}"))
     }
 
-    /// Gives the response the prepared headers it does not set itself, the page's CSP
-    /// nonce, and a charset on a text content type.
-    pub(crate) fn apply<B>(&self, res: &mut Response<B>, secure: bool) {
+    /// Gives the response the prepared headers it does not set itself, `extra` (the
+    /// request id, always), the page's CSP nonce, and a charset on a text
+    /// content type. One pass over the response's own headers, no lookups.
+    pub(crate) fn apply<B>(
+        &self,
+        res: &mut Response<B>,
+        secure: bool,
+        extra: Option<(HeaderName, HeaderValue)>,
+    ) {
         let nonce = res.extensions().get::<CspNonce>().map(|n| n.0.clone());
         let own = std::mem::take(res.headers_mut());
         let mut merged = self.base[usize::from(secure)].clone();
-        if own.contains_key(header::VARY) {
-            // The response's own Vary wins when it covers Accept-Encoding (compression
-            // sets it); otherwise it is added beside ours.
-            let covers = own.get_all(header::VARY).iter().any(|v| {
-                v.to_str().is_ok_and(|v| {
-                    v.split(',').any(|t| {
-                        t.trim().eq_ignore_ascii_case("accept-encoding") || t.trim() == "*"
-                    })
-                })
-            });
-            if covers {
-                merged.remove(header::VARY);
-            }
-        }
-        let own_csp = own.contains_key(header::CONTENT_SECURITY_POLICY);
+        let mut own_csp = false;
+        let mut own_vary: Vec<HeaderValue> = Vec::new();
         let mut current: Option<HeaderName> = None;
         for (name, value) in own {
+            // The first value of a name replaces ours; further values of it are added.
+            let first = name.is_some();
             if let Some(name) = name {
-                if name == header::VARY {
-                    merged.append(header::VARY, value);
-                } else {
-                    merged.insert(name.clone(), value);
-                }
                 current = Some(name);
-            } else if let Some(name) = &current {
+            }
+            let Some(name) = &current else { continue };
+            if *name == header::VARY {
+                own_vary.push(value);
+                continue;
+            }
+            own_csp |= *name == header::CONTENT_SECURITY_POLICY;
+            let value = match *name == header::CONTENT_TYPE {
+                true => with_charset(&value).unwrap_or(value),
+                false => value,
+            };
+            if first {
+                merged.insert(name.clone(), value);
+            } else {
                 merged.append(name.clone(), value);
+            }
+        }
+        if !own_vary.is_empty() {
+            if own_vary.iter().any(covers_encoding) {
+                merged.remove(header::VARY);
+            }
+            for value in own_vary {
+                merged.append(header::VARY, value);
             }
         }
         if !own_csp
@@ -156,29 +167,58 @@ impl SecurityHeaders {
         {
             merged.insert(header::CONTENT_SECURITY_POLICY, v);
         }
-        add_charset(&mut merged);
+        if let Some((name, value)) = extra {
+            merged.insert(name, value);
+        }
         *res.headers_mut() = merged;
     }
 }
 
-/// Gives a text content type without a charset `charset=utf-8`, so no browser guesses.
-fn add_charset(headers: &mut HeaderMap) {
-    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
-        return;
+/// `value` as a header value that lives as long as the process, so copying it into each
+/// response copies a pointer and no reference count is touched. Settings yield a handful
+/// of such texts; each distinct one is kept once however many sites a process builds (as
+/// tests do). `None` for an empty or invalid value.
+fn static_value(value: &str) -> Option<HeaderValue> {
+    static KEPT: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    if value.is_empty() || HeaderValue::from_str(value).is_err() {
+        return None;
+    }
+    let mut kept = KEPT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let text: &'static str = match kept.get(value) {
+        Some(text) => text,
+        None => {
+            let text: &'static str = Box::leak(value.to_owned().into_boxed_str());
+            kept.insert(text);
+            text
+        }
     };
+    Some(HeaderValue::from_static(text))
+}
+
+fn covers_encoding(vary: &HeaderValue) -> bool {
+    vary.to_str().is_ok_and(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("accept-encoding") || t.trim() == "*")
+    })
+}
+
+/// A text content type without a charset gets `charset=utf-8`, so no browser guesses.
+fn with_charset(ct: &HeaderValue) -> Option<HeaderValue> {
     let bytes = ct.as_bytes();
     let textual = bytes.len() >= 5 && bytes[..5].eq_ignore_ascii_case(b"text/");
-    if textual
-        && !bytes
+    if !textual
+        || bytes
             .windows(8)
             .any(|w| w.eq_ignore_ascii_case(b"charset="))
     {
-        let mut value = bytes.to_vec();
-        value.extend_from_slice(b"; charset=utf-8");
-        if let Ok(v) = HeaderValue::from_bytes(&value) {
-            headers.insert(header::CONTENT_TYPE, v);
-        }
+        return None;
     }
+    let mut value = bytes.to_vec();
+    value.extend_from_slice(b"; charset=utf-8");
+    HeaderValue::from_bytes(&value).ok()
 }
 
 /// `csp` with `'nonce-…'` added to `script-src` and `style-src` (created from
@@ -250,7 +290,7 @@ mod tests {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("SAMEORIGIN"),
         );
-        h.apply(&mut res, false);
+        h.apply(&mut res, false, None);
         assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "SAMEORIGIN");
         assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(
@@ -258,10 +298,41 @@ mod tests {
                 .contains_key(header::STRICT_TRANSPORT_SECURITY)
         );
         let mut res = Response::new(());
-        h.apply(&mut res, true);
+        h.apply(&mut res, true, None);
         assert_eq!(
             res.headers()[header::STRICT_TRANSPORT_SECURITY],
             "max-age=60"
+        );
+    }
+
+    #[test]
+    fn own_multi_valued_headers_and_vary_are_merged() {
+        let h = SecurityHeaders::new(&SecuritySettings::default(), true, true);
+        let mut res = Response::new(());
+        let headers = res.headers_mut();
+        headers.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+        headers.append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+        h.apply(&mut res, false, None);
+        let cookies: Vec<_> = res.headers().get_all(header::SET_COOKIE).iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        let vary: Vec<_> = res.headers().get_all(header::VARY).iter().collect();
+        assert_eq!(vary, ["accept-encoding", "origin"]);
+
+        let mut res = Response::new(());
+        let headers = res.headers_mut();
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        h.apply(&mut res, false, None);
+        let vary: Vec<_> = res.headers().get_all(header::VARY).iter().collect();
+        assert_eq!(vary, ["origin", "Accept-Encoding"]);
+        assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(
+            res.headers()
+                .get_all(header::X_FRAME_OPTIONS)
+                .iter()
+                .count(),
+            1
         );
     }
 
@@ -271,7 +342,7 @@ mod tests {
         let mut res = Response::new(());
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv"));
-        h.apply(&mut res, false);
+        h.apply(&mut res, false, None);
         assert_eq!(
             res.headers()[header::CONTENT_TYPE],
             "text/csv; charset=utf-8"
@@ -279,7 +350,7 @@ mod tests {
         let mut res = Response::new(());
         let latin = HeaderValue::from_static("text/plain; Charset=latin1");
         res.headers_mut().insert(header::CONTENT_TYPE, latin);
-        h.apply(&mut res, false);
+        h.apply(&mut res, false, None);
         assert_eq!(
             res.headers()[header::CONTENT_TYPE],
             "text/plain; Charset=latin1"

@@ -111,6 +111,25 @@ impl TemplateLayer {
     }
 }
 
+impl TemplateLayer {
+    /// The context processors' values for `req` (taken before the handler consumes it).
+    pub(crate) fn context(&self, req: &Request) -> Vec<Value> {
+        self.processors.iter().map(|p| p.call(req)).collect()
+    }
+
+    /// Renders `res` when it is a pending [`Template`]; `info` is asked for only then.
+    pub(crate) fn finish(
+        &self,
+        res: &mut Response,
+        info: impl FnOnce() -> RequestInfo,
+        extra: Vec<Value>,
+    ) {
+        if let Some(Pending(template)) = res.extensions_mut().remove::<Pending>() {
+            render(&self.templates, &template, Arc::new(info()), extra, res);
+        }
+    }
+}
+
 impl<S> Layer<S> for TemplateLayer {
     type Service = TemplateService<S>;
 
@@ -142,14 +161,13 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let info = match req.extensions().get::<crate::site::RequestContext>() {
-            Some(ctx) => ctx.head.clone(),
-            None => Arc::new(RequestInfo::new(req.method().clone(), req.uri().clone())),
-        };
-        let extra: Vec<Value> = self.layer.processors.iter().map(|p| p.call(&req)).collect();
+        // Plain clones (reference counts, no allocation): most responses render no
+        // template, and the shared copy is made only when one does.
+        let info = RequestInfo::new(req.method().clone(), req.uri().clone());
+        let extra = self.layer.context(&req);
         TemplateFuture {
             inner: self.inner.call(req),
-            state: Some((self.layer.templates.clone(), info, extra)),
+            state: Some((self.layer.clone(), info, extra)),
         }
     }
 }
@@ -159,7 +177,7 @@ pin_project_lite::pin_project! {
     pub struct TemplateFuture<F> {
         #[pin]
         inner: F,
-        state: Option<(Templates, Arc<RequestInfo>, Vec<Value>)>,
+        state: Option<(TemplateLayer, RequestInfo, Vec<Value>)>,
     }
 }
 
@@ -176,10 +194,8 @@ where
             Poll::Ready(Err(never)) => match never {},
             Poll::Pending => return Poll::Pending,
         };
-        if let Some(Pending(template)) = res.extensions_mut().remove::<Pending>()
-            && let Some((templates, info, extra)) = this.state.take()
-        {
-            render(&templates, &template, info, extra, &mut res);
+        if let Some((layer, info, extra)) = this.state.take() {
+            layer.finish(&mut res, || info, extra);
         }
         Poll::Ready(Ok(res))
     }

@@ -335,6 +335,111 @@ async fn client_sending_part_of_its_headers_is_disconnected_after_header_read_ti
     );
 }
 
+/// Sends one keep-alive request for /hello and reads its whole response.
+async fn keep_alive_hello(stream: &mut TcpStream) {
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0; 4096];
+    while !String::from_utf8_lossy(&buf).ends_with("hello over tcp") {
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .expect("the server answers")
+            .unwrap();
+        assert!(
+            n > 0,
+            "the server closed a connection that kept sending requests"
+        );
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[tokio::test]
+async fn keep_alive_client_sending_in_time_outlives_header_read_timeout() {
+    // Each head arrives well within 1 s; together they span 2.5 s.
+    let server = start(hello_project()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    for _ in 0..6 {
+        keep_alive_hello(&mut stream).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    keep_alive_hello(&mut stream).await;
+}
+
+#[tokio::test]
+async fn slow_handlers_and_streams_outlive_header_read_timeout() {
+    // A handler busy for 2.5 s and a body pausing 2.5 s between chunks are being served,
+    // not idle: the 1 s header_read_timeout must not cut them off.
+    let project = Project::new(dev("[server]\nheader_read_timeout = \"1s\"\n")).routes(
+        Routes::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(2500)).await;
+                    "slow but done"
+                }),
+            )
+            .route(
+                "/stream",
+                get(|| async {
+                    let chunks = futures_util::stream::unfold(0, |n| async move {
+                        match n {
+                            0 => Some((Ok::<_, std::io::Error>("first "), 1)),
+                            1 => {
+                                tokio::time::sleep(Duration::from_millis(2500)).await;
+                                Some((Ok("second"), 2))
+                            }
+                            _ => None,
+                        }
+                    });
+                    axum::body::Body::from_stream(chunks)
+                }),
+            ),
+    );
+    let server = start(project).await;
+    let (slow_request, stream_request) = (get_request("/slow"), get_request("/stream"));
+    let (slow, stream) = tokio::join!(
+        exchange(server.addr, &slow_request),
+        exchange(server.addr, &stream_request),
+    );
+    assert!(slow.ends_with("slow but done"), "{slow}");
+    assert!(stream.contains("first "), "{stream}");
+    assert!(stream.contains("second"), "{stream}");
+}
+
+#[tokio::test]
+async fn keep_alive_client_stalling_after_requests_gets_its_full_timeout() {
+    // Requests for 0.8 s, then half a head: the first request's deadline (1 s) passes
+    // while the client stalls, and must not end it early; the stall's own deadline must.
+    let server = start(hello_project()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let start = Instant::now();
+    let mut answered = Instant::now();
+    while start.elapsed() < Duration::from_millis(800) {
+        keep_alive_hello(&mut stream).await;
+        answered = Instant::now();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: loc")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(SLOW_CLIENT_BOUND, stream.read_to_end(&mut buf)).await;
+    assert!(
+        closed.is_ok(),
+        "a stalled client was still connected after {SLOW_CLIENT_BOUND:?}"
+    );
+    // The server starts timing the next head once it has answered the last request.
+    assert!(
+        answered.elapsed() >= Duration::from_millis(950),
+        "closed {:?} after the last answer, before its 1 s header_read_timeout",
+        answered.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn client_sending_nothing_is_disconnected_after_header_read_timeout() {
     // Slowloris: a connection that never sends a byte must not hold its slot forever.

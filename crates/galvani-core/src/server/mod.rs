@@ -16,6 +16,9 @@ use tokio::sync::Semaphore;
 use crate::error::Error;
 use crate::site::Site;
 
+mod watchdog;
+use watchdog::{Activity, WatchedIo};
+
 /// Binds `addr` (such as `127.0.0.1:8000`), explaining a failure.
 pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
     TcpListener::bind(addr).await.map_err(|source| Error::Bind {
@@ -48,8 +51,8 @@ pub async fn serve(
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Some(server.header_read_timeout.as_duration()))
+        // Slow and idle clients are the watchdog's (see `watchdog.rs`), not hyper's.
+        .header_read_timeout(None)
         .max_headers(server.max_headers)
         .keep_alive(true);
     builder
@@ -84,29 +87,48 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = site.service();
+        let core = site.core().clone();
+        let activity = Arc::new(Activity::default());
+        let requests = activity.clone();
         let hyper_service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            let fut = service.handle_from(req.map(Body::new), peer);
-            async move { Ok::<_, std::convert::Infallible>(fut.await) }
+            let busy = requests.begin();
+            let core = core.clone();
+            async move {
+                let res = core.handle(req.map(Body::new), Some(peer)).await;
+                Ok::<_, std::convert::Infallible>(busy.attach(res))
+            }
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             // hyper-util waits for the first bytes to tell HTTP/1 from HTTP/2 without a
-            // timeout, and hyper's header timer starts only after that: a client that
-            // connects and stays silent (or stops inside the HTTP/2 preface) would hold its
-            // connection slot forever. The opening bytes get the header-read timeout too.
-            match tokio::time::timeout(header_timeout, opening_bytes(&stream)).await {
-                Ok(Ok(true)) => {}
+            // timeout: a client that connects and stays silent (or stops inside the
+            // HTTP/2 preface) would hold its connection slot forever. The opening bytes
+            // get the header-read timeout too.
+            let http2 = match tokio::time::timeout(header_timeout, opening_bytes(&stream)).await {
+                Ok(Ok(Some(http2))) => http2,
                 _ => return drop(permit),
-            }
+            };
+            let io = TokioIo::new(WatchedIo::new(stream, activity.clone()));
             let conn = watcher.watch(
                 builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+                    .serve_connection_with_upgrades(io, hyper_service)
                     .into_owned(),
             );
-            if let Err(e) = conn.await {
-                tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+            // HTTP/2 has its own keep-alive pings; idle HTTP/1 clients are closed.
+            let ended = if http2 {
+                Ok(conn.await)
+            } else {
+                watchdog::watch(conn, activity, header_timeout).await
+            };
+            match ended {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                }
+                Err(watchdog::Idle) => {
+                    tracing::debug!(peer = %peer, "closed a connection idle for `server.header_read_timeout`");
+                }
             }
             drop(permit);
         });
@@ -132,16 +154,17 @@ pub async fn serve(
 /// The HTTP/2 connection preface (RFC 9113, section 3.4).
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Waits until the client has sent enough to pick a protocol: `false` if it closed first.
-async fn opening_bytes(stream: &tokio::net::TcpStream) -> std::io::Result<bool> {
+/// Waits until the client has sent enough to pick a protocol: `Some(true)` for HTTP/2
+/// (prior knowledge), `Some(false)` for HTTP/1, `None` if it closed first.
+async fn opening_bytes(stream: &tokio::net::TcpStream) -> std::io::Result<Option<bool>> {
     let mut buf = [0u8; H2_PREFACE.len()];
     loop {
         let n = stream.peek(&mut buf).await?;
         if n == 0 {
-            return Ok(false);
+            return Ok(None);
         }
         if n == buf.len() || !H2_PREFACE.starts_with(&buf[..n]) {
-            return Ok(true);
+            return Ok(Some(buf[..n] == *H2_PREFACE));
         }
         // Part of an HTTP/2 preface (only h2c clients send one): wait for the rest.
         tokio::time::sleep(Duration::from_millis(10)).await;
