@@ -88,9 +88,9 @@ impl ErrorPages {
     }
 
     /// Captures the request facts (headers only in debug mode, where the page shows them).
-    pub(crate) fn snapshot(&self, parts: &Parts) -> RequestSnapshot {
+    pub(crate) fn snapshot(&self, parts: &Parts, accept: Option<&HeaderValue>) -> RequestSnapshot {
         RequestSnapshot {
-            json: wants_json(&parts.headers),
+            json: wants_json(accept),
             head: RequestInfo::new(parts.method.clone(), parts.uri.clone()),
             headers: if self.debug {
                 parts

@@ -16,12 +16,13 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use http::header::{HeaderName, LOCATION};
+use http::header::LOCATION;
 use http::{HeaderValue, StatusCode};
 
 use super::access_log::AccessEntry;
 use super::body_limit;
 use super::dispatch::Inner;
+use super::head::{Head, X_REQUEST_ID};
 use super::hosts::AllowedHosts;
 use super::panic;
 use super::request_id::RequestIds;
@@ -31,8 +32,6 @@ use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
 use crate::site::{RequestContext, SiteState};
-
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub(crate) struct Core {
     site: SiteState,
@@ -86,25 +85,31 @@ impl Core {
     /// Runs one request through the pipeline and on to the router.
     pub(crate) async fn handle(
         &self,
-        mut req: Request,
+        req: Request,
         peer: Option<std::net::SocketAddr>,
     ) -> Response {
+        let log = self.access_log.then(AccessEntry::start);
+        let started = log.as_ref().map(AccessEntry::started);
+
+        let (mut parts, body) = req.into_parts();
+        let proxy_ssl = self.security.as_ref().and_then(|s| s.proxy_ssl_header());
+        let head = Head::scan(&parts.headers, proxy_ssl);
         let id = self
             .request_ids
             .as_ref()
-            .map(|ids| ids.assign(req.headers().get(&X_REQUEST_ID)));
-        req.extensions_mut().insert(RequestContext {
+            .map(|ids| ids.assign(head.request_id));
+        let snapshot = self.pages.snapshot(&parts, head.accept);
+        let secure = self
+            .security
+            .as_ref()
+            .is_some_and(|s| s.is_secure(&parts.uri, &head));
+        let early = self.gate(&parts, &head, secure);
+        let accepts_encoding = head.accept_encoding;
+        parts.extensions.insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
             peer,
         });
-        let log = self.access_log.then(AccessEntry::start);
-        let started = log.as_ref().map(AccessEntry::started);
-
-        let (parts, body) = req.into_parts();
-        let snapshot = self.pages.snapshot(&parts);
-        let secure = self.security.as_ref().is_some_and(|s| s.is_secure(&parts));
-        let early = self.gate(&parts, secure);
         let mut req = Request::from_parts(parts, body);
 
         let res = match early {
@@ -116,7 +121,7 @@ impl Core {
                     {
                         return too_large(len, limit);
                     }
-                    let call = self.inner.call(req, snapshot.head());
+                    let call = self.inner.call(req, snapshot.head(), accepts_encoding);
                     match self.timeout {
                         Some(limit) => timeout::timeout(limit, started, call)
                             .await
@@ -149,9 +154,14 @@ impl Core {
     }
 
     /// Answers at once when the host is not allowed or the request must move to HTTPS.
-    fn gate(&self, parts: &http::request::Parts, secure: bool) -> Option<Response> {
+    fn gate(
+        &self,
+        parts: &http::request::Parts,
+        head: &Head<'_>,
+        secure: bool,
+    ) -> Option<Response> {
         let checked = match &self.hosts {
-            Some(hosts) => match hosts.check(parts) {
+            Some(hosts) => match hosts.check(head, &parts.uri) {
                 Ok(host) => Some(host),
                 Err(shown) => {
                     let mut report =
@@ -170,7 +180,7 @@ impl Core {
         };
         let security = self.security.as_ref()?;
         let host = checked
-            .or_else(|| super::hosts::request_host(parts, false))
+            .or_else(|| super::hosts::request_host(head, &parts.uri, false))
             .unwrap_or("");
         let target = security.redirect_target(parts, host, secure)?;
         let mut res = StatusCode::MOVED_PERMANENTLY.into_response();

@@ -12,8 +12,7 @@ use std::convert::Infallible;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
-use http::header;
-use tower::{Layer, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::site::SiteService;
 use crate::templates::{RequestInfo, TemplateLayer};
@@ -69,16 +68,24 @@ impl Inner {
         }
     }
 
-    /// Answers `req`; `head` is the request's method and URI, kept by the Core.
-    pub(crate) async fn call(&self, req: Request, head: &RequestInfo) -> Response {
-        let negotiates = self.compression && req.headers().contains_key(header::ACCEPT_ENCODING);
+    /// Answers `req`; `head` is the request's method and URI, kept by the Core, and
+    /// `accepts_encoding` whether it sent `Accept-Encoding`.
+    pub(crate) async fn call(
+        &self,
+        req: Request,
+        head: &RequestInfo,
+        accepts_encoding: bool,
+    ) -> Response {
+        let negotiates = self.compression && accepts_encoding;
         let Some(direct) = self.direct.as_ref().filter(|_| !negotiates) else {
             return self.chain.handle(req).await;
         };
         let extra = direct.templates.context(&req);
+        // axum's router (with or without the body-cap layer) is always ready, so it is
+        // called without the `oneshot` readiness dance.
         let result: Result<Response, Infallible> = match &direct.lifted {
-            Some(lifted) if may_exceed_axum_limit(&req) => lifted.clone().oneshot(req).await,
-            _ => direct.router.clone().oneshot(req).await,
+            Some(lifted) if may_exceed_axum_limit(&req) => lifted.clone().call(req).await,
+            _ => direct.router.clone().call(req).await,
         };
         let mut res = match result {
             Ok(res) => res,

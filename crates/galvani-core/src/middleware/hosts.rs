@@ -1,7 +1,9 @@
 //! The `Host` allow-list: a request for a host not in `allowed_hosts` is refused with 400,
 //! so a forged `Host` header cannot poison absolute URLs, redirects or caches.
 
-use http::request::Parts;
+use http::Uri;
+
+use super::head::Head;
 
 /// The allowed host patterns: `example.com`, `.example.com` (the domain and its
 /// subdomains) or `*` (anything; only for development or behind a proxy that checks).
@@ -20,8 +22,8 @@ impl AllowedHosts {
     }
 
     /// `Ok(host)` when the request's host is allowed, otherwise `Err(shown host)`.
-    pub(crate) fn check<'a>(&self, parts: &'a Parts) -> Result<&'a str, String> {
-        let raw = request_host(parts, self.use_forwarded).ok_or_else(String::new)?;
+    pub(crate) fn check<'a>(&self, head: &Head<'a>, uri: &'a Uri) -> Result<&'a str, String> {
+        let raw = request_host(head, uri, self.use_forwarded).ok_or_else(String::new)?;
         if self.is_exact_match(raw) {
             return Ok(raw);
         }
@@ -60,24 +62,24 @@ impl AllowedHosts {
 
 /// The host the client asked for: `X-Forwarded-Host` when trusted, then `Host`, then the
 /// URI's authority (HTTP/2).
-pub(crate) fn request_host(parts: &Parts, use_forwarded: bool) -> Option<&str> {
+pub(crate) fn request_host<'a>(
+    head: &Head<'a>,
+    uri: &'a Uri,
+    use_forwarded: bool,
+) -> Option<&'a str> {
     // UTF-8 is checked here (fast on ASCII); `split_host` allows only host characters.
-    let header = |name: &http::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-    };
+    let text =
+        |v: Option<&'a http::HeaderValue>| v.and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
     let forwarded = use_forwarded
         .then(|| {
-            header(&X_FORWARDED_HOST)
+            text(head.forwarded_host)
                 .and_then(|v| v.split(',').next())
                 .map(str::trim)
         })
         .flatten();
     forwarded
-        .or_else(|| header(&http::header::HOST))
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .or_else(|| text(head.host))
+        .or_else(|| uri.authority().map(|a| a.as_str()))
         .filter(|h| !h.is_empty())
 }
 
@@ -123,8 +125,6 @@ fn port_ok(port: &str) -> bool {
     port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
-const X_FORWARDED_HOST: http::HeaderName = http::HeaderName::from_static("x-forwarded-host");
-
 /// `pattern` is lowercase; `domain` is compared without regard to case.
 fn matches(pattern: &str, domain: &str) -> bool {
     if pattern == "*" {
@@ -143,7 +143,7 @@ fn matches(pattern: &str, domain: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn parts(host: &str) -> Parts {
+    fn parts(host: &str) -> http::request::Parts {
         http::Request::builder()
             .uri("/")
             .header("host", host)
@@ -153,43 +153,51 @@ mod tests {
             .0
     }
 
+    impl AllowedHosts {
+        fn check_parts(&self, parts: &http::request::Parts) -> Result<(), String> {
+            let proxy = None;
+            let head = Head::scan(&parts.headers, proxy);
+            self.check(&head, &parts.uri).map(|_| ())
+        }
+    }
+
     #[test]
     fn hosts_are_matched_exactly_or_by_domain() {
         let allowed = AllowedHosts::new(
             &["example.com".into(), ".shop.test".into(), "[::1]".into()],
             false,
         );
-        assert!(allowed.check(&parts("example.com")).is_ok());
-        assert!(allowed.check(&parts("EXAMPLE.com:8000")).is_ok());
-        assert!(allowed.check(&parts("example.com.")).is_ok());
-        assert!(allowed.check(&parts("shop.test")).is_ok());
-        assert!(allowed.check(&parts("a.shop.test")).is_ok());
-        assert!(allowed.check(&parts("[::1]:8000")).is_ok());
-        assert!(allowed.check(&parts("evil.com")).is_err());
-        assert!(allowed.check(&parts("example.com.evil.com")).is_err());
-        assert!(allowed.check(&parts("notshop.test")).is_err());
-        assert!(allowed.check(&parts("example.comx")).is_err());
-        assert!(allowed.check(&parts("example.com:80x")).is_err());
-        assert!(allowed.check(&parts("example.com:123456")).is_err());
-        assert!(allowed.check(&parts("example.com:")).is_ok());
+        assert!(allowed.check_parts(&parts("example.com")).is_ok());
+        assert!(allowed.check_parts(&parts("EXAMPLE.com:8000")).is_ok());
+        assert!(allowed.check_parts(&parts("example.com.")).is_ok());
+        assert!(allowed.check_parts(&parts("shop.test")).is_ok());
+        assert!(allowed.check_parts(&parts("a.shop.test")).is_ok());
+        assert!(allowed.check_parts(&parts("[::1]:8000")).is_ok());
+        assert!(allowed.check_parts(&parts("evil.com")).is_err());
+        assert!(allowed.check_parts(&parts("example.com.evil.com")).is_err());
+        assert!(allowed.check_parts(&parts("notshop.test")).is_err());
+        assert!(allowed.check_parts(&parts("example.comx")).is_err());
+        assert!(allowed.check_parts(&parts("example.com:80x")).is_err());
+        assert!(allowed.check_parts(&parts("example.com:123456")).is_err());
+        assert!(allowed.check_parts(&parts("example.com:")).is_ok());
     }
 
     #[test]
     fn malformed_hosts_are_refused_even_with_a_wildcard() {
         let any = AllowedHosts::new(&["*".into()], false);
-        assert!(any.check(&parts("ok.example")).is_ok());
-        assert!(any.check(&parts("bad host")).is_err());
-        assert!(any.check(&parts("a.com:port")).is_err());
-        assert!(any.check(&parts("a.com@b.com")).is_err());
-        assert!(any.check(&parts("[::1")).is_err());
-        assert!(any.check(&parts("[::1]x")).is_err());
-        assert!(any.check(&parts("[]:80")).is_err());
-        assert!(any.check(&parts("a.com:1:2")).is_err());
-        assert!(any.check(&parts("a.com:123456")).is_err());
-        assert!(any.check(&parts(":80")).is_err());
-        assert!(any.check(&parts("münchen.de")).is_err());
-        assert!(any.check(&parts("[::1]:8000")).is_ok());
-        assert!(any.check(&parts("a-b.example:65535")).is_ok());
+        assert!(any.check_parts(&parts("ok.example")).is_ok());
+        assert!(any.check_parts(&parts("bad host")).is_err());
+        assert!(any.check_parts(&parts("a.com:port")).is_err());
+        assert!(any.check_parts(&parts("a.com@b.com")).is_err());
+        assert!(any.check_parts(&parts("[::1")).is_err());
+        assert!(any.check_parts(&parts("[::1]x")).is_err());
+        assert!(any.check_parts(&parts("[]:80")).is_err());
+        assert!(any.check_parts(&parts("a.com:1:2")).is_err());
+        assert!(any.check_parts(&parts("a.com:123456")).is_err());
+        assert!(any.check_parts(&parts(":80")).is_err());
+        assert!(any.check_parts(&parts("münchen.de")).is_err());
+        assert!(any.check_parts(&parts("[::1]:8000")).is_ok());
+        assert!(any.check_parts(&parts("a-b.example:65535")).is_ok());
     }
 
     #[test]
@@ -199,12 +207,12 @@ mod tests {
             .insert("x-forwarded-host", "example.com".parse().unwrap());
         assert!(
             AllowedHosts::new(&["example.com".into()], true)
-                .check(&p)
+                .check_parts(&p)
                 .is_ok()
         );
         assert!(
             AllowedHosts::new(&["example.com".into()], false)
-                .check(&p)
+                .check_parts(&p)
                 .is_err()
         );
     }

@@ -48,6 +48,7 @@ mod body_limit;
 pub(crate) mod core;
 pub(crate) mod cors;
 pub(crate) mod dispatch;
+pub(crate) mod head;
 pub(crate) mod hosts;
 mod panic;
 mod request_id;

@@ -3,9 +3,9 @@
 //! HTTPS. A header the handler set itself is left alone, so one view can relax a policy.
 
 use http::header::{self, HeaderName};
-use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response};
 
+use super::head::Head;
 use crate::settings::SecuritySettings;
 use crate::templates::CspNonce;
 
@@ -84,24 +84,27 @@ impl SecurityHeaders {
     }
 
     /// Whether the request arrived over HTTPS (directly, or per the trusted proxy header).
-    pub(crate) fn is_secure(&self, parts: &Parts) -> bool {
-        if parts.uri.scheme_str() == Some("https") {
+    pub(crate) fn is_secure(&self, uri: &http::Uri, head: &Head<'_>) -> bool {
+        if uri.scheme_str() == Some("https") {
             return true;
         }
-        match &self.proxy_ssl {
-            Some((name, value)) => parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.eq_ignore_ascii_case(value)),
-            None => false,
+        match (&self.proxy_ssl, head.proxy_ssl) {
+            (Some((_, expected)), Some(value)) => value
+                .to_str()
+                .is_ok_and(|v| v.eq_ignore_ascii_case(expected)),
+            _ => false,
         }
+    }
+
+    /// The trusted proxy's HTTPS header, for [`Head::scan`].
+    pub(crate) fn proxy_ssl_header(&self) -> Option<&HeaderName> {
+        self.proxy_ssl.as_ref().map(|(name, _)| name)
     }
 
     /// The HTTPS location to redirect a plain-HTTP request to, when redirects are on.
     pub(crate) fn redirect_target(
         &self,
-        parts: &Parts,
+        parts: &http::request::Parts,
         host: &str,
         secure: bool,
     ) -> Option<String> {
@@ -250,12 +253,9 @@ pub(crate) fn with_nonce(csp: &str, nonce: &str) -> String {
     directives.join("; ")
 }
 
-/// Whether `headers` ask for HTML rather than JSON (used for error pages).
-pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+/// Whether an `Accept` header asks for JSON rather than HTML (used for error pages).
+pub(crate) fn wants_json(accept: Option<&HeaderValue>) -> bool {
+    let accept = accept.and_then(|v| v.to_str().ok()).unwrap_or("");
     (accept.contains("application/json") || accept.contains("+json"))
         && !accept.contains("text/html")
 }
@@ -359,14 +359,11 @@ mod tests {
 
     #[test]
     fn json_is_chosen_only_when_asked_for() {
-        let mut h = HeaderMap::new();
-        assert!(!wants_json(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        assert!(wants_json(&h));
-        h.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("text/html,application/json"),
-        );
-        assert!(!wants_json(&h));
+        assert!(!wants_json(None));
+        assert!(wants_json(Some(&HeaderValue::from_static(
+            "application/json"
+        ))));
+        let both = HeaderValue::from_static("text/html,application/json");
+        assert!(!wants_json(Some(&both)));
     }
 }
