@@ -18,7 +18,9 @@ pub struct ServerSettings {
     pub request_timeout: Seconds,
     /// The largest request body accepted; larger ones get 413 (`body_limit` middleware).
     pub max_body_size: ByteSize,
-    /// How long a client may take to send the request head (slow-client protection).
+    /// Slow-client protection: how long a client may take to send its first bytes, and
+    /// how long an HTTP/1 connection may go without a request begun or being served
+    /// before it is closed (after one to two such periods).
     pub header_read_timeout: Seconds,
     /// The most request headers a client may send.
     pub max_headers: usize,
