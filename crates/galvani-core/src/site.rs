@@ -122,8 +122,8 @@ pub(crate) struct RequestContext {
 }
 
 /// The shared state of a running site: settings, URL names, templates, static files and
-/// registered data. Every request carries it (in its extensions), so extractors and
-/// middleware of any kind can reach it. Cheap to clone.
+/// registered data. Every request carries it, so extractors and middleware of any kind
+/// can reach it ([`SiteState::of`] in middleware). Cheap to clone.
 #[derive(Clone)]
 pub struct SiteState {
     inner: Arc<StateInner>,
@@ -177,6 +177,28 @@ impl SiteState {
                 apps,
             }),
         }
+    }
+
+    /// The site a request belongs to, for middleware and tower layers (handlers take
+    /// `SiteState`, `Urls` or `Data<T>` as extractors). `None` for a request that did not
+    /// come through a Galvani project.
+    ///
+    /// ```
+    /// use galvani_core::middleware::Next;
+    /// use galvani_core::prelude::*;
+    ///
+    /// async fn profile_header(req: Request, next: Next) -> Response {
+    ///     let profile = SiteState::of(&req).map(|s| s.settings().profile().to_owned());
+    ///     let mut res = next.run(req).await;
+    ///     if let Some(value) = profile.and_then(|p| p.parse().ok()) {
+    ///         res.headers_mut().insert("x-profile", value);
+    ///     }
+    ///     res
+    /// }
+    /// let project = Project::new(Settings::default()).middleware(profile_header);
+    /// ```
+    pub fn of<B>(req: &http::Request<B>) -> Option<&SiteState> {
+        req.extensions().get::<RequestContext>().map(|c| &c.site)
     }
 
     /// The settings.

@@ -809,3 +809,25 @@ async fn access_log_does_not_record_the_query_string() {
         events[0]
     );
 }
+
+#[tokio::test]
+async fn project_middleware_reaches_the_site() {
+    async fn reverse_home(req: Request, next: galvani_core::middleware::Next) -> Response {
+        let home = SiteState::of(&req).and_then(|s| s.urls().reverse("home", ()).ok());
+        let mut res = next.run(req).await;
+        if let Some(value) = home.and_then(|h| h.parse().ok()) {
+            res.headers_mut().insert("x-home", value);
+        }
+        res
+    }
+    let project = Project::new(dev(""))
+        .routes(
+            Routes::new()
+                .route("/", get(|| async { "home" }))
+                .name("home"),
+        )
+        .middleware(reverse_home);
+    let client = TestClient::new(project);
+    let res = client.get("/").await;
+    assert_eq!(res.header("x-home"), Some("/"));
+}
