@@ -2,8 +2,9 @@
 """Side-by-side HTTP benchmark of Galvani and its raw-axum twin.
 
 Follows ../shared/design/benchmarks.md: every server is pinned to CPU 0 and wrk (one
-thread) to CPU 1; each round starts every peer fresh, in a rotated order, checks its
-responses, warms it up, then measures each path at each connection count. The report
+thread) to CPU 1; each round starts every peer fresh, checks its responses and warms it
+up, then measures each path at each connection count on all peers back to back (in an
+order rotated by round and level), so that compared figures are seconds apart. The report
 gives the median and min-max of requests/s and of server CPU microseconds per request,
 and each Galvani peer's ratio to axum (median of the per-round ratios, with min-max).
 
@@ -134,45 +135,59 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
+def start(name: str, spec) -> subprocess.Popen:
+    cmd, env, _ = spec
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GALVANI_")}, **env}
+    return subprocess.Popen(["taskset", "-c", "0", *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+
 def run(args) -> dict:
     all_peers = peers()
     names = [n for n in args.peers.split(",")]
     paths = args.paths.split(",")
     conns = [int(c) for c in args.conns.split(",")]
+    levels = [(path, c) for path in paths for c in conns]
     results = []
     for rnd in range(args.rounds):
-        order = names[rnd % len(names):] + names[: rnd % len(names)]
-        for name in order:
-            cmd, env, addr = all_peers[name]
-            env = {**{k: v for k, v in os.environ.items() if not k.startswith("GALVANI_")}, **env}
-            proc = subprocess.Popen(["taskset", "-c", "0", *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-            try:
-                wait_ready(addr, proc)
+        # Every peer starts fresh each round and they all stay up (an idle server costs
+        # nothing); each level is then measured on all peers back to back, in an order
+        # rotated by round and level, so peers compared with each other were measured
+        # seconds apart rather than minutes: the machine's drifts hit them alike.
+        procs = {name: start(name, all_peers[name]) for name in names}
+        try:
+            for name in names:
+                addr = all_peers[name][2]
+                wait_ready(addr, procs[name])
                 validate(name, addr, paths)
                 wrk(addr, paths[0], 64, args.warmup)
-                for path in paths:
-                    for c in conns:
-                        load = loadavg()
-                        before = cpu_ticks(proc.pid)
-                        r = wrk(addr, path, c, args.duration)
-                        ticks = cpu_ticks(proc.pid) - before
-                        r.update(
-                            round=rnd,
-                            peer=name,
-                            path=path,
-                            conns=c,
-                            loadavg=load,
-                            cpu_us_per_req=ticks / CLK_TCK * 1e6 / max(r["requests"], 1),
-                        )
-                        results.append(r)
-                        print(
-                            f"round {rnd + 1} {name:13} {path:11} c={c:<4} {r['rps']:>10.0f} req/s "
-                            f"{r['cpu_us_per_req']:6.1f} us/req  p99 {r['p99']:>8}  load {load:.2f}"
-                            + (f"  NON-2XX {r['non2xx']}" if r["non2xx"] else ""),
-                            flush=True,
-                        )
-            finally:
+            for i, (path, c) in enumerate(levels):
+                shift = (rnd + i) % len(names)
+                for name in names[shift:] + names[:shift]:
+                    addr = all_peers[name][2]
+                    proc = procs[name]
+                    load = loadavg()
+                    before = cpu_ticks(proc.pid)
+                    r = wrk(addr, path, c, args.duration)
+                    ticks = cpu_ticks(proc.pid) - before
+                    r.update(
+                        round=rnd,
+                        peer=name,
+                        path=path,
+                        conns=c,
+                        loadavg=load,
+                        cpu_us_per_req=ticks / CLK_TCK * 1e6 / max(r["requests"], 1),
+                    )
+                    results.append(r)
+                    print(
+                        f"round {rnd + 1} {name:13} {path:11} c={c:<4} {r['rps']:>10.0f} req/s "
+                        f"{r['cpu_us_per_req']:6.1f} us/req  p99 {r['p99']:>8}  load {load:.2f}"
+                        + (f"  NON-2XX {r['non2xx']}" if r["non2xx"] else ""),
+                        flush=True,
+                    )
+        finally:
+            for proc in procs.values():
                 proc.terminate()
+            for proc in procs.values():
                 proc.wait(timeout=30)
     return {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
