@@ -55,7 +55,7 @@ impl Project {
                     let _ = e.print();
                     ExitCode::from(if e.use_stderr() { 2 } else { 0 })
                 }
-                Err(Failure::Error(e)) => {
+                Err(Failure::Error(e) | Failure::Ran(e)) => {
                     eprintln!("error: {e}");
                     ExitCode::from(exit_code(&e))
                 }
@@ -64,7 +64,9 @@ impl Project {
     }
 
     /// Runs a command in-process and returns what it printed, like Django's
-    /// `call_command`: `project.call_command(["routes"]).await`.
+    /// `call_command`: `project.call_command(["routes"]).await`. When the command runs
+    /// and fails, the error is [`Error::CommandFailed`], which keeps what it printed
+    /// before failing (`check` lists its problems there).
     pub async fn call_command<I, T>(self, args: I) -> Result<String, Error>
     where
         I: IntoIterator<Item = T>,
@@ -77,6 +79,10 @@ impl Project {
             Ok(()) => Ok(out.captured()),
             Err(Failure::Usage(e)) => Err(Error::command(e.to_string())),
             Err(Failure::Error(e)) => Err(e),
+            Err(Failure::Ran(e)) => Err(Error::CommandFailed {
+                error: Box::new(e),
+                output: out.captured(),
+            }),
         }
     }
 
@@ -119,17 +125,22 @@ impl Project {
             },
         };
         let _ = out.flush();
-        result.map_err(Failure::Error)
+        result.map_err(Failure::Ran)
     }
 }
 
 enum Failure {
+    /// The command line was not understood (or asked for help).
     Usage(clap::Error),
+    /// The project could not be built, so no command ran.
     Error(Error),
+    /// The command ran and failed.
+    Ran(Error),
 }
 
 fn exit_code(e: &Error) -> u8 {
     match e {
+        Error::CommandFailed { error, .. } => exit_code(error),
         Error::Settings { .. }
         | Error::Routes { .. }
         | Error::App { .. }

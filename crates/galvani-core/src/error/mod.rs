@@ -155,6 +155,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+
+    /// A command run by `call_command` failed after printing `output`.
+    #[error("{error}")]
+    CommandFailed {
+        /// Why it failed.
+        error: Box<Error>,
+        /// What it printed before failing.
+        output: String,
+    },
 }
 
 impl Error {

@@ -46,11 +46,12 @@ async fn post_url(args: PostUrl, ctx: CommandContext) -> galvani_core::Result<()
     Ok(())
 }
 
-/// Always fails.
+/// Always fails, after saying what it tried.
 #[derive(clap::Args)]
 struct Fail {}
 
-async fn fail(_: Fail, _: CommandContext) -> galvani_core::Result<()> {
+async fn fail(_: Fail, ctx: CommandContext) -> galvani_core::Result<()> {
+    writeln!(ctx.out(), "loading seed data").ok();
     Err(Error::command("the seed data is missing"))
 }
 
@@ -121,6 +122,13 @@ async fn unknown_command_is_an_error() {
 async fn failing_command_returns_its_error() {
     let err = project().call_command(["fail"]).await.unwrap_err();
     assert_eq!(err.to_string(), "the seed data is missing");
+    match err {
+        Error::CommandFailed { error, output } => {
+            assert!(matches!(*error, Error::Command { .. }), "{error:?}");
+            assert_eq!(output, "loading seed data\n");
+        }
+        other => panic!("expected CommandFailed, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -506,7 +506,12 @@ async fn check_reports_templates_e001_for_a_broken_template() {
     assert!(e001[0].message.contains("line"), "{}", e001[0]);
 
     let failed = project().call_command(["check"]).await;
-    assert!(failed.is_err(), "`check` succeeded: {failed:?}");
+    match failed {
+        Err(Error::CommandFailed { output, .. }) => {
+            assert!(output.contains("templates.E001"), "{output}")
+        }
+        other => panic!("`check` should fail and keep its report, got {other:?}"),
+    }
     match TestClient::try_new(project()) {
         Err(Error::Checks { messages }) => {
             assert!(messages.iter().any(|m| m.id == "templates.E001"))
