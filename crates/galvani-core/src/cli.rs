@@ -201,6 +201,8 @@ async fn runserver(site: &Site, addr: Option<String>, out: &mut Output) -> Resul
     let settings = site.settings();
     let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
     let listener = crate::server::bind(&addr).await?;
+    // Installed before the server says it is ready, so an early Ctrl-C is handled.
+    let shutdown = crate::server::shutdown_signal();
     let shown = crate::server::local_addr(&listener)
         .map(|a| a.to_string())
         .unwrap_or(addr);
@@ -216,7 +218,7 @@ async fn runserver(site: &Site, addr: Option<String>, out: &mut Output) -> Resul
             .unwrap_or_else(|| "(defaults)".to_owned()),
     );
     let _ = out.flush();
-    crate::server::serve(site, listener, crate::server::shutdown_signal()).await
+    crate::server::serve(site, listener, shutdown).await
 }
 
 fn print_messages(out: &mut Output, messages: &[CheckMessage]) {
