@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, HttpError};
 use crate::routing::Urls;
-use crate::site::SiteState;
+use crate::site::{RequestContext, SiteState};
 use crate::staticfiles::StaticFiles;
 use crate::templates::Templates;
 
@@ -155,9 +155,7 @@ impl<T: ?Sized> Deref for Data<T> {
 }
 
 fn site(parts: &Parts) -> Result<&SiteState, HttpError> {
-    parts
-        .extensions
-        .get::<crate::site::RequestContext>()
+    RequestContext::of(&parts.extensions)
         .map(|c| &c.site)
         .ok_or_else(|| {
             HttpError::internal(Error::App {
@@ -203,9 +201,7 @@ impl<T: Send + Sync + 'static, S: Send + Sync> OptionalFromRequestParts<S> for D
 pub struct ClientAddr(pub std::net::SocketAddr);
 
 fn peer(parts: &Parts) -> Option<ClientAddr> {
-    parts
-        .extensions
-        .get::<crate::site::RequestContext>()
+    RequestContext::of(&parts.extensions)
         .and_then(|c| c.peer)
         .map(ClientAddr)
 }

@@ -246,7 +246,7 @@ impl Project {
         let direct = self
             .wraps
             .is_empty()
-            .then(|| Direct::new(router, template_layer));
+            .then(|| Direct::new(router, template_layer, lift));
         for wrap in self.wraps.into_iter().rev() {
             service = wrap(service);
         }
@@ -525,7 +525,7 @@ fn default_stack(
         // CORS must see every request: no direct path.
         direct = None;
     }
-    let inner = Inner::new(chain, direct, mw.on(mw.body_limit), compress);
+    let inner = Inner::new(chain, direct, compress);
     let pages = ErrorPages::new(settings, templates, infos);
     Arc::new(Core::new(settings, state, pages, inner))
 }

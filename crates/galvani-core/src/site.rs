@@ -121,6 +121,13 @@ pub(crate) struct RequestContext {
     pub(crate) peer: Option<SocketAddr>,
 }
 
+impl RequestContext {
+    /// The context of the request these extensions belong to, if the Core put one there.
+    pub(crate) fn of(extensions: &http::Extensions) -> Option<&RequestContext> {
+        extensions.get::<RequestContext>()
+    }
+}
+
 /// The shared state of a running site: settings, URL names, templates, static files and
 /// registered data. Every request carries it, so extractors and middleware of any kind
 /// can reach it ([`SiteState::of`] in middleware). Cheap to clone.
@@ -198,7 +205,7 @@ impl SiteState {
     /// let project = Project::new(Settings::default()).middleware(profile_header);
     /// ```
     pub fn of<B>(req: &http::Request<B>) -> Option<&SiteState> {
-        req.extensions().get::<RequestContext>().map(|c| &c.site)
+        RequestContext::of(req.extensions()).map(|c| &c.site)
     }
 
     /// The settings.

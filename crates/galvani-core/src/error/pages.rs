@@ -181,7 +181,7 @@ impl ErrorPages {
             reason => reason(status),
             message => self.public_message(report),
             request_path => req.uri().path(),
-            request => Arc::new(req.head.clone()).value(),
+            request => Value::from_object(req.head.clone()),
             csp_nonce => nonce,
         };
         if self.debug {

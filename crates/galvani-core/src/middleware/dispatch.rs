@@ -39,10 +39,11 @@ pub(crate) struct Direct {
 }
 
 impl Direct {
-    pub(crate) fn new(router: Router, templates: TemplateLayer) -> Self {
+    /// `lift_body_limit`: the Core enforces `server.max_body_size`, so axum's cap goes.
+    pub(crate) fn new(router: Router, templates: TemplateLayer, lift_body_limit: bool) -> Self {
         Direct {
+            lifted: lift_body_limit.then(|| DefaultBodyLimit::disable().layer(router.clone())),
             router,
-            lifted: None,
             templates,
         }
     }
@@ -51,18 +52,9 @@ impl Direct {
 impl Inner {
     /// `chain`: the full boxed path. `direct`: the router and template layer, when nothing
     /// has to run between the Core and them.
-    pub(crate) fn new(
-        chain: SiteService,
-        direct: Option<Direct>,
-        lift_body_limit: bool,
-        compression: bool,
-    ) -> Self {
+    pub(crate) fn new(chain: SiteService, direct: Option<Direct>, compression: bool) -> Self {
         Inner {
-            direct: direct.map(|mut d| {
-                d.lifted =
-                    lift_body_limit.then(|| DefaultBodyLimit::disable().layer(d.router.clone()));
-                d
-            }),
+            direct,
             chain,
             compression,
         }

@@ -10,13 +10,23 @@ use super::head::Head;
 #[derive(Debug, Clone)]
 pub(crate) struct AllowedHosts {
     patterns: Vec<String>,
+    /// The patterns naming one host (not `*`, not `.domain`): most requests match one
+    /// of these as sent, without parsing.
+    exact: Vec<String>,
     use_forwarded: bool,
 }
 
 impl AllowedHosts {
     pub(crate) fn new(patterns: &[String], use_forwarded: bool) -> Self {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
+        let exact = patterns
+            .iter()
+            .filter(|p| !p.starts_with('.') && *p != "*")
+            .cloned()
+            .collect();
         AllowedHosts {
-            patterns: patterns.iter().map(|p| p.to_ascii_lowercase()).collect(),
+            patterns,
+            exact,
             use_forwarded,
         }
     }
@@ -37,16 +47,12 @@ impl AllowedHosts {
             Err(raw.to_owned())
         }
     }
-}
 
-impl AllowedHosts {
     /// The common case, decided without parsing: `raw` is an exact pattern, or one
     /// followed by `:port`.
     fn is_exact_match(&self, raw: &str) -> bool {
-        self.patterns.iter().any(|p| {
-            let exact = !p.starts_with('.') && p != "*";
-            exact
-                && raw.len() >= p.len()
+        self.exact.iter().any(|p| {
+            raw.len() >= p.len()
                 && raw.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
                 && match raw.as_bytes().get(p.len()) {
                     None => true,

@@ -52,9 +52,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
         parts: &mut http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<crate::site::RequestContext>()
+        crate::site::RequestContext::of(&parts.extensions)
             .and_then(|c| c.id.clone())
             .ok_or_else(|| {
                 crate::error::HttpError::internal(crate::Error::App {

@@ -191,22 +191,17 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
     async move {
         #[cfg(unix)]
         {
-            let (mut interrupt, mut terminate) = handlers;
-            let int = async {
-                match interrupt.as_mut() {
-                    Some(s) => s.recv().await,
+            /// The next delivery; never, when the handler could not be installed.
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut s) => _ = s.recv().await,
                     None => std::future::pending().await,
                 }
-            };
-            let term = async {
-                match terminate.as_mut() {
-                    Some(s) => s.recv().await,
-                    None => std::future::pending().await,
-                }
-            };
+            }
+            let (interrupt, terminate) = handlers;
             tokio::select! {
-                _ = int => tracing::info!("received SIGINT"),
-                _ = term => tracing::info!("received SIGTERM"),
+                () = next(interrupt) => tracing::info!("received SIGINT"),
+                () = next(terminate) => tracing::info!("received SIGTERM"),
             }
         }
         #[cfg(not(unix))]

@@ -110,11 +110,6 @@ impl RequestInfo {
     pub fn uri(&self) -> &http::Uri {
         &self.uri
     }
-
-    /// The template value, sharing this request's copy.
-    pub(crate) fn value(self: &Arc<Self>) -> Value {
-        Value::from_dyn_object(minijinja::value::DynObject::new(self.clone()))
-    }
 }
 
 impl Object for RequestInfo {

@@ -109,9 +109,7 @@ impl TemplateLayer {
             processors: processors.into(),
         }
     }
-}
 
-impl TemplateLayer {
     /// The context processors' values for `req` (taken before the handler consumes it).
     pub(crate) fn context(&self, req: &Request) -> Vec<Value> {
         self.processors.iter().map(|p| p.call(req)).collect()
@@ -125,7 +123,7 @@ impl TemplateLayer {
         extra: Vec<Value>,
     ) {
         if let Some(Pending(template)) = res.extensions_mut().remove::<Pending>() {
-            render(&self.templates, &template, Arc::new(info()), extra, res);
+            render(&self.templates, &template, info(), extra, res);
         }
     }
 }
@@ -204,13 +202,13 @@ where
 fn render(
     templates: &Templates,
     template: &Template,
-    info: Arc<RequestInfo>,
+    info: RequestInfo,
     extra: Vec<Value>,
     res: &mut Response,
 ) {
     let nonce = new_nonce();
     let base = Value::from_pairs([
-        ("request", info.value()),
+        ("request", Value::from_object(info)),
         ("csp_nonce", Value::from(nonce.clone())),
     ]);
     // `merge_maps` lets the last map win: built-ins, then processors, then the handler's.
