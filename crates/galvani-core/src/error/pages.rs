@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::Response;
 use base64::Engine as _;
-use http::request::Parts;
-use http::{HeaderValue, Method, StatusCode, Uri, header};
+
+use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use minijinja::Value;
 
 use super::report::ErrorReport;
@@ -88,13 +88,16 @@ impl ErrorPages {
     }
 
     /// Captures the request facts (headers only in debug mode, where the page shows them).
-    pub(crate) fn snapshot(&self, parts: &Parts, accept: Option<&HeaderValue>) -> RequestSnapshot {
+    pub(crate) fn snapshot<B>(
+        &self,
+        req: &Request<B>,
+        accept: Option<&HeaderValue>,
+    ) -> RequestSnapshot {
         RequestSnapshot {
             json: wants_json(accept),
-            head: RequestInfo::new(parts.method.clone(), parts.uri.clone()),
+            head: RequestInfo::new(req.method().clone(), req.uri().clone()),
             headers: if self.debug {
-                parts
-                    .headers
+                req.headers()
                     .iter()
                     .map(|(k, v)| {
                         let value = if MASKED_HEADERS.contains(&k.as_str()) {

@@ -85,32 +85,32 @@ impl Core {
     /// Runs one request through the pipeline and on to the router.
     pub(crate) async fn handle(
         &self,
-        req: Request,
+        mut req: Request,
         peer: Option<std::net::SocketAddr>,
     ) -> Response {
         let log = self.access_log.then(AccessEntry::start);
         let started = log.as_ref().map(AccessEntry::started);
 
-        let (mut parts, body) = req.into_parts();
+        // The request is read and extended in place: taking it apart and putting it
+        // back together moves a few hundred bytes twice.
         let proxy_ssl = self.security.as_ref().and_then(|s| s.proxy_ssl_header());
-        let head = Head::scan(&parts.headers, proxy_ssl);
+        let head = Head::scan(req.headers(), proxy_ssl);
         let id = self
             .request_ids
             .as_ref()
             .map(|ids| ids.assign(head.request_id));
-        let snapshot = self.pages.snapshot(&parts, head.accept);
+        let snapshot = self.pages.snapshot(&req, head.accept);
         let secure = self
             .security
             .as_ref()
-            .is_some_and(|s| s.is_secure(&parts.uri, &head));
-        let early = self.gate(&parts, &head, secure);
+            .is_some_and(|s| s.is_secure(req.uri(), &head));
+        let early = self.gate(req.uri(), &head, secure);
         let accepts_encoding = head.accept_encoding;
-        parts.extensions.insert(RequestContext {
+        req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
             peer,
         });
-        let mut req = Request::from_parts(parts, body);
 
         let res = match early {
             Some(res) => res,
@@ -154,14 +154,9 @@ impl Core {
     }
 
     /// Answers at once when the host is not allowed or the request must move to HTTPS.
-    fn gate(
-        &self,
-        parts: &http::request::Parts,
-        head: &Head<'_>,
-        secure: bool,
-    ) -> Option<Response> {
+    fn gate(&self, uri: &http::Uri, head: &Head<'_>, secure: bool) -> Option<Response> {
         let checked = match &self.hosts {
-            Some(hosts) => match hosts.check(head, &parts.uri) {
+            Some(hosts) => match hosts.check(head, uri) {
                 Ok(host) => Some(host),
                 Err(shown) => {
                     let mut report =
@@ -180,9 +175,9 @@ impl Core {
         };
         let security = self.security.as_ref()?;
         let host = checked
-            .or_else(|| super::hosts::request_host(head, &parts.uri, false))
+            .or_else(|| super::hosts::request_host(head, uri, false))
             .unwrap_or("");
-        let target = security.redirect_target(parts, host, secure)?;
+        let target = security.redirect_target(uri, host, secure)?;
         let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
         if let Ok(v) = HeaderValue::from_str(&target) {
             res.headers_mut().insert(LOCATION, v);

@@ -104,18 +104,14 @@ impl SecurityHeaders {
     /// The HTTPS location to redirect a plain-HTTP request to, when redirects are on.
     pub(crate) fn redirect_target(
         &self,
-        parts: &http::request::Parts,
+        uri: &http::Uri,
         host: &str,
         secure: bool,
     ) -> Option<String> {
         if !self.ssl_redirect || secure {
             return None;
         }
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         Some(format!("https://{host}{path}"))
     }
 

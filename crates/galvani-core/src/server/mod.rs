@@ -9,14 +9,15 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::error::Error;
 use crate::site::Site;
 
+mod graceful;
 mod watchdog;
+use graceful::Shutdown;
 use watchdog::{Activity, WatchedIo};
 
 /// Binds `addr` (such as `127.0.0.1:8000`), explaining a failure.
@@ -64,7 +65,7 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(20)))
         .max_concurrent_streams(200);
-    let graceful = GracefulShutdown::new();
+    let graceful = Arc::new(Shutdown::default());
     let header_timeout = server.header_read_timeout.as_duration();
     let slots = Arc::new(Semaphore::new(server.max_connections));
 
@@ -103,7 +104,7 @@ pub async fn serve(
             }
         });
         let builder = builder.clone();
-        let watcher = graceful.watcher();
+        let ticket = graceful.ticket();
         tokio::spawn(async move {
             // hyper-util waits for the first bytes to tell HTTP/1 from HTTP/2 without a
             // timeout: a client that connects and stays silent (or stops inside the
@@ -114,7 +115,7 @@ pub async fn serve(
                 _ => return drop(permit),
             };
             let io = TokioIo::new(WatchedIo::new(stream, activity.clone()));
-            let conn = watcher.watch(
+            let conn = ticket.guard(
                 builder
                     .serve_connection_with_upgrades(io, hyper_service)
                     .into_owned(),
@@ -141,11 +142,12 @@ pub async fn serve(
 
     let limit = server.shutdown_timeout.as_duration();
     tracing::info!(
-        connections = graceful.count(),
+        connections = graceful.open(),
         "shutting down: finishing in-flight requests"
     );
+    graceful.begin();
     tokio::select! {
-        () = graceful.shutdown() => {
+        () = graceful.drained() => {
             tracing::info!("all connections closed");
         }
         () = tokio::time::sleep(limit) => {

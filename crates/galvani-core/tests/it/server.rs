@@ -235,6 +235,81 @@ async fn graceful_shutdown_lets_the_in_flight_request_finish() {
     );
 }
 
+/// Reads from a kept-alive connection until `end` has arrived.
+async fn read_until(stream: &mut TcpStream, end: &str) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&buf).ends_with(end) {
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .expect("the server answers")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_closes_kept_alive_connections_once_served() {
+    struct Started(Arc<Notify>);
+    let started = Arc::new(Notify::new());
+    // Neither timeout can be what closes the connections within PATIENCE.
+    let settings = "[server]\nshutdown_timeout = \"60s\"\nheader_read_timeout = \"60s\"\n";
+    let project = Project::new(dev(settings))
+        .data(Started(started.clone()))
+        .routes(
+            Routes::new()
+                .route("/hello", get(|| async { "hello" }))
+                .route(
+                    "/slow",
+                    get(|s: Data<Started>| async move {
+                        let Started(notify) = &*s;
+                        notify.notify_one();
+                        tokio::time::sleep(Duration::from_millis(1000)).await;
+                        "slow but done"
+                    }),
+                ),
+        );
+    let mut server = start(project).await;
+    let keep_alive = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+    // One client served and now idle, one waiting for a slow answer; both keep alive.
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(keep_alive("/hello").as_bytes())
+        .await
+        .unwrap();
+    read_until(&mut idle, "hello").await;
+    let mut busy = TcpStream::connect(server.addr).await.unwrap();
+    busy.write_all(keep_alive("/slow").as_bytes())
+        .await
+        .unwrap();
+    tokio::time::timeout(PATIENCE, started.notified())
+        .await
+        .expect("the slow handler starts");
+
+    let began = Instant::now();
+    server.shutdown();
+    // The idle connection is closed at once, the busy one after its answer.
+    assert_eq!(
+        read_all(&mut idle).await,
+        "",
+        "the idle connection is closed"
+    );
+    let answer = read_all(&mut busy).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("slow but done"), "{answer}");
+    let served = tokio::time::timeout(PATIENCE, server.done)
+        .await
+        .expect("serve returns once both connections are closed")
+        .unwrap();
+    assert!(served.is_ok(), "{served:?}");
+    assert!(
+        began.elapsed() < Duration::from_secs(30),
+        "the shutdown did not wait for a timeout"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_gives_up_after_shutdown_timeout() {
     struct Started(Arc<Notify>);
