@@ -31,12 +31,18 @@
 //! |---|---|
 //! | `galvani` | this facade: the prelude and re-exports |
 //! | `galvani-core` | apps, routing, middleware, settings, templates, static files, server, CLI, test client |
+//! | `galvani-orm` | models, QuerySets and the database, here as [`orm`] |
+//! | `galvani-macros` | `#[derive(Model)]` (its code in `galvani-macros-core`) |
 
 pub use galvani_core::*;
+
+/// The ORM: models, QuerySets, the database handle. See `docs/topics/models.md`.
+pub use galvani_orm as orm;
 
 /// Everything a project usually imports.
 pub mod prelude {
     pub use galvani_core::prelude::*;
+    pub use galvani_orm::prelude::*;
 }
 
 /// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Assets`]:

@@ -1,0 +1,220 @@
+//! The database handle: a connection pool for SQLite or PostgreSQL, chosen by the URL.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{Error, Result};
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite, embedded (the default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// How the pool behaves. The defaults suit a web server on one machine.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = galvani_orm::DbOptions {
+///     max_connections: 20,
+///     ..Default::default()
+/// };
+/// assert_eq!(options.acquire_timeout, Duration::from_secs(10));
+/// ```
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// The most connections open at once.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// How long a query waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for another writer before giving up (`busy_timeout`).
+    pub busy_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pool of connections to one database. Cheap to clone; every clone shares the pool.
+///
+/// ```
+/// # tokio_test();
+/// # fn tokio_test() { tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use galvani_orm::{Backend, Db};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.path().display()))
+///     .await
+///     .unwrap();
+/// assert_eq!(db.backend(), Backend::Sqlite);
+/// # }); }
+/// ```
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    queries: AtomicU64,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens a pool with the default [`DbOptions`]: `sqlite://path` (created when
+    /// missing, relative to the working directory) or `postgres://user:password@host/name`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with(url, &DbOptions::default()).await
+    }
+
+    /// Opens a pool with `options`.
+    ///
+    /// SQLite connections use write-ahead logging, `synchronous = NORMAL`, a busy
+    /// timeout and enforced foreign keys.
+    pub async fn connect_with(url: &str, options: &DbOptions) -> Result<Db> {
+        let shown = hide_password(url);
+        let connect = |source| Error::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let pool = if url.starts_with("sqlite:") {
+            let connect_options = SqliteConnectOptions::from_str(url)
+                .map_err(connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(options.busy_timeout)
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .min_connections(options.min_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect_options)
+                .await
+                .map_err(connect)?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let connect_options = PgConnectOptions::from_str(url).map_err(connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .min_connections(options.min_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect_options)
+                .await
+                .map_err(connect)?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(Error::UnsupportedUrl { url: shown });
+        };
+        Ok(Db {
+            inner: Arc::new(Inner {
+                pool,
+                queries: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// How many statements this pool has run, for tests that prove a page makes a fixed
+    /// number of queries (see [`crate::testing::assert_num_queries`]).
+    pub fn queries_executed(&self) -> u64 {
+        self.inner.queries.load(Ordering::Relaxed)
+    }
+
+    /// Closes every connection; later queries fail.
+    pub async fn close(&self) {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn count_query(&self) {
+        self.inner.queries.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL with the password replaced by `********`, for messages and logs.
+pub(crate) fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            hide_password("postgres://shop:s3cret@db.local/shop"),
+            "postgres://shop:********@db.local/shop"
+        );
+        assert_eq!(hide_password("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+        assert_eq!(
+            hide_password("postgres://shop@db.local/shop"),
+            "postgres://shop@db.local/shop"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_a_clear_error() {
+        let err = Db::connect("mysql://root:pw@localhost/x")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err}");
+        assert!(err.to_string().contains("root:********"), "{err}");
+    }
+}

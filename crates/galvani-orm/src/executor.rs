@@ -1,0 +1,246 @@
+//! Where statements run: a [`Db`] pool (each statement on any free connection) or a
+//! transaction. Values are always bound parameters (`bind.rs`); the SQL text comes from
+//! sea-query and never holds user input.
+
+use std::future::Future;
+
+use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value};
+use sqlx::error::ErrorKind;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Executor as _};
+
+use crate::bind;
+use crate::db::{Backend, Db, Pool};
+use crate::error::{Error, Result};
+use crate::meta::ModelMeta;
+use crate::types::FieldType;
+
+/// A row read from either backend.
+pub struct Row(RowInner);
+
+enum RowInner {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl Row {
+    pub(crate) fn sqlite(row: SqliteRow) -> Row {
+        Row(RowInner::Sqlite(row))
+    }
+
+    pub(crate) fn postgres(row: PgRow) -> Row {
+        Row(RowInner::Postgres(row))
+    }
+
+    /// Reads column `idx` as `T`; the error says what did not fit.
+    pub fn get<T: FieldType>(&self, idx: usize) -> Result<T, String> {
+        match &self.0 {
+            RowInner::Sqlite(row) => T::from_sqlite(row, idx),
+            RowInner::Postgres(row) => T::from_postgres(row, idx),
+        }
+    }
+}
+
+/// A built statement: SQL text with `?` or `$n` placeholders, and its values.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+    /// The values, bound in order.
+    pub values: Vec<Value>,
+}
+
+impl Statement {
+    /// Builds `stmt` for `backend`.
+    pub fn build(stmt: &impl QueryStatementWriter, backend: Backend) -> Statement {
+        let (sql, values) = match backend {
+            Backend::Sqlite => stmt.build(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build(PostgresQueryBuilder),
+        };
+        Statement {
+            sql,
+            values: values.0,
+        }
+    }
+}
+
+/// Something statements run on: a [`Db`] or a transaction. Every query method takes
+/// one, so the same code runs inside and outside transactions.
+pub trait Executor: Send + Sync + private::Sealed {
+    /// The backend, for building statements.
+    fn backend(&self) -> Backend;
+
+    /// Runs `stmt` and returns every row.
+    fn fetch_all(&self, stmt: Statement) -> impl Future<Output = Result<Vec<Row>>> + Send;
+
+    /// Runs `stmt` and returns how many rows it changed.
+    fn execute(&self, stmt: Statement) -> impl Future<Output = Result<u64>> + Send;
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for crate::Db {}
+}
+
+impl Executor for Db {
+    fn backend(&self) -> Backend {
+        Db::backend(self)
+    }
+
+    async fn fetch_all(&self, stmt: Statement) -> Result<Vec<Row>> {
+        self.count_query();
+        tracing::debug!(sql = %stmt.sql, "query");
+        match self.pool() {
+            Pool::Sqlite(pool) => {
+                let args = bind::sqlite(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
+                let rows = pool
+                    .fetch_all(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
+                    .await
+                    .map_err(|e| database_error(e, &stmt.sql, None))?;
+                Ok(rows.into_iter().map(Row::sqlite).collect())
+            }
+            Pool::Postgres(pool) => {
+                let args = bind::postgres(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
+                let rows = pool
+                    .fetch_all(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
+                    .await
+                    .map_err(|e| database_error(e, &stmt.sql, None))?;
+                Ok(rows.into_iter().map(Row::postgres).collect())
+            }
+        }
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<u64> {
+        self.count_query();
+        tracing::debug!(sql = %stmt.sql, "statement");
+        match self.pool() {
+            Pool::Sqlite(pool) => {
+                let args = bind::sqlite(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
+                let done = pool
+                    .execute(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
+                    .await
+                    .map_err(|e| database_error(e, &stmt.sql, None))?;
+                Ok(done.rows_affected())
+            }
+            Pool::Postgres(pool) => {
+                let args = bind::postgres(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
+                let done = pool
+                    .execute(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
+                    .await
+                    .map_err(|e| database_error(e, &stmt.sql, None))?;
+                Ok(done.rows_affected())
+            }
+        }
+    }
+}
+
+fn bind_error(sql: &str, e: sqlx::error::BoxDynError) -> Error {
+    Error::Database {
+        source: sqlx::Error::Encode(e),
+        sql: Some(sql.to_owned()),
+    }
+}
+
+/// Turns a driver error into a typed one: constraint failures name the model and the
+/// fields, anything else keeps the statement for the message.
+pub(crate) fn database_error(e: sqlx::Error, sql: &str, model: Option<&ModelMeta>) -> Error {
+    let sqlx::Error::Database(db) = &e else {
+        return Error::Database {
+            source: e,
+            sql: Some(sql.to_owned()),
+        };
+    };
+    let detail = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.detail().map(str::to_owned))
+        .unwrap_or_else(|| db.message().to_owned());
+    let table = db.table().map(str::to_owned);
+    let model = model.map(ModelMeta::label).or(table).unwrap_or_else(|| {
+        // SQLite names `table.column` in its message.
+        db.message()
+            .rsplit_once(": ")
+            .and_then(|(_, cols)| cols.split('.').next())
+            .unwrap_or("the table")
+            .to_owned()
+    });
+    match db.kind() {
+        ErrorKind::UniqueViolation => Error::UniqueViolation {
+            model,
+            fields: constrained_columns(db.message(), &detail),
+        },
+        ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation { model, detail },
+        ErrorKind::NotNullViolation => Error::NotNullViolation {
+            model,
+            field: constrained_columns(db.message(), &detail),
+        },
+        ErrorKind::CheckViolation => Error::CheckViolation { model, detail },
+        _ => Error::Database {
+            source: e,
+            sql: Some(sql.to_owned()),
+        },
+    }
+}
+
+/// The columns a constraint message names: SQLite says `UNIQUE constraint failed:
+/// shop_product.slug, shop_product.sku`; PostgreSQL's detail says `Key (slug)=(x)` or
+/// its message names `column "slug"`.
+fn constrained_columns(message: &str, detail: &str) -> String {
+    if let Some(start) = detail.find("Key (") {
+        let rest = &detail[start + 5..];
+        if let Some(end) = rest.find(")=") {
+            return rest[..end].to_owned();
+        }
+    }
+    if let Some((_, cols)) = message.rsplit_once("failed: ") {
+        return cols
+            .split(", ")
+            .map(|c| c.rsplit('.').next().unwrap_or(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    if let Some(start) = message.find("column \"") {
+        let rest = &message[start + 8..];
+        if let Some(end) = rest.find('"') {
+            return rest[..end].to_owned();
+        }
+    }
+    detail.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constrained_columns;
+
+    #[test]
+    fn constraint_messages_name_their_columns() {
+        assert_eq!(
+            constrained_columns(
+                "UNIQUE constraint failed: shop_product.slug, shop_product.sku",
+                "UNIQUE constraint failed: shop_product.slug, shop_product.sku"
+            ),
+            "slug, sku"
+        );
+        assert_eq!(
+            constrained_columns(
+                "duplicate key value violates unique constraint \"x\"",
+                "Key (slug)=(tea) already exists."
+            ),
+            "slug"
+        );
+        assert_eq!(
+            constrained_columns(
+                "null value in column \"name\" of relation \"shop_product\" violates not-null constraint",
+                ""
+            ),
+            "name"
+        );
+        assert_eq!(
+            constrained_columns(
+                "NOT NULL constraint failed: shop_product.name",
+                "NOT NULL constraint failed: shop_product.name"
+            ),
+            "name"
+        );
+    }
+}

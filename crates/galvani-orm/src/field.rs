@@ -1,0 +1,158 @@
+//! Typed field handles (`Product::price`), and the lookups they make: each a [`Q`] to
+//! give to `filter` or `exclude`. The value's type is checked at compile time.
+
+use std::marker::PhantomData;
+
+use sea_query::Value;
+
+use crate::meta::FieldMeta;
+use crate::model::Model;
+use crate::query::{Lookup, OrderBy, Q};
+use crate::types::FieldType;
+
+/// A field of model `M` holding a `T`: what lookups, ordering and updates name.
+/// `#[derive(Model)]` makes one per field, as an associated constant of the model.
+///
+/// ```
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(app = "shop")]
+/// struct Product {
+///     id: i64,
+///     #[field(max_length = 100)]
+///     name: String,
+///     stock: i32,
+/// }
+///
+/// // Built lazily: nothing runs until a QuerySet method that takes the database.
+/// let in_stock = Product::objects()
+///     .filter(Product::stock.gt(0) & Product::name.icontains("tea"))
+///     .order_by([Product::name.asc()]);
+/// ```
+pub struct Field<M, T> {
+    index: usize,
+    _types: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Field<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Field<M, T> {}
+
+impl<M: Model, T: FieldType> Field<M, T> {
+    /// The handle for `M`'s field number `index` (in declaration order).
+    #[doc(hidden)]
+    pub const fn new(index: usize) -> Self {
+        Field {
+            index,
+            _types: PhantomData,
+        }
+    }
+
+    /// The field's description.
+    pub fn meta(&self) -> &'static FieldMeta {
+        &M::meta().fields[self.index]
+    }
+
+    fn lookup(&self, lookup: Lookup) -> Q {
+        Q::lookup(M::meta(), self.meta(), lookup)
+    }
+
+    /// Equal to `value` (`exact`).
+    pub fn eq(&self, value: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Exact(value.into().to_value()))
+    }
+
+    /// Not equal to `value` (NULL rows excluded, as in SQL).
+    pub fn ne(&self, value: impl Into<T::Base>) -> Q {
+        !self.eq(value) & self.is_null(false)
+    }
+
+    /// Greater than `value`.
+    pub fn gt(&self, value: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Gt(value.into().to_value()))
+    }
+
+    /// Greater than or equal to `value`.
+    pub fn gte(&self, value: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Gte(value.into().to_value()))
+    }
+
+    /// Less than `value`.
+    pub fn lt(&self, value: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Lt(value.into().to_value()))
+    }
+
+    /// Less than or equal to `value`.
+    pub fn lte(&self, value: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Lte(value.into().to_value()))
+    }
+
+    /// Between `low` and `high`, both included.
+    pub fn range(&self, low: impl Into<T::Base>, high: impl Into<T::Base>) -> Q {
+        self.lookup(Lookup::Range(low.into().to_value(), high.into().to_value()))
+    }
+
+    /// One of `values` (an empty list matches nothing).
+    pub fn is_in<V: Into<T::Base>>(&self, values: impl IntoIterator<Item = V>) -> Q {
+        let values: Vec<Value> = values.into_iter().map(|v| v.into().to_value()).collect();
+        self.lookup(Lookup::In(values))
+    }
+
+    /// NULL (`true`) or not NULL (`false`).
+    pub fn is_null(&self, null: bool) -> Q {
+        self.lookup(Lookup::IsNull(null))
+    }
+
+    /// Ascending order by this field.
+    pub fn asc(&self) -> OrderBy {
+        OrderBy::new(M::meta(), self.meta(), false)
+    }
+
+    /// Descending order by this field.
+    pub fn desc(&self) -> OrderBy {
+        OrderBy::new(M::meta(), self.meta(), true)
+    }
+}
+
+/// The text lookups, for `String` and `Option<String>` fields.
+impl<M: Model, T: FieldType<Base = String>> Field<M, T> {
+    /// Equal, ignoring case.
+    pub fn iexact(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::IExact(value.into()))
+    }
+
+    /// Contains `value`, case-sensitively on every backend.
+    pub fn contains(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::Contains(value.into()))
+    }
+
+    /// Contains `value`, ignoring case.
+    pub fn icontains(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::IContains(value.into()))
+    }
+
+    /// Starts with `value`, case-sensitively.
+    pub fn startswith(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::StartsWith(value.into()))
+    }
+
+    /// Starts with `value`, ignoring case.
+    pub fn istartswith(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::IStartsWith(value.into()))
+    }
+
+    /// Ends with `value`, case-sensitively.
+    pub fn endswith(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::EndsWith(value.into()))
+    }
+
+    /// Ends with `value`, ignoring case.
+    pub fn iendswith(&self, value: impl Into<String>) -> Q {
+        self.lookup(Lookup::IEndsWith(value.into()))
+    }
+}

@@ -1,0 +1,114 @@
+//! Galvani's ORM: models declared as plain structs with `#[derive(Model)]`, lazy and
+//! chainable [`QuerySet`]s with typed lookups, on SQLite (the embedded default) and
+//! PostgreSQL, chosen by the database URL.
+//!
+//! Built on sea-query (the SQL for each backend) and sqlx (the drivers, runtime API
+//! only). Every value reaches the database as a bound parameter.
+//!
+//! ```
+//! use galvani_orm::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[model(app = "shop", ordering = ["name"])]
+//! struct Product {
+//!     id: i64,
+//!     #[field(max_length = 100, unique)]
+//!     name: String,
+//!     stock: i32,
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.path().display())).await?;
+//! create_tables(&db, &[Product::meta()]).await?;
+//!
+//! let mut tea = Product { id: 0, name: "Tea".into(), stock: 3 };
+//! tea.save(&db).await?; // INSERT; `tea.id` is now set
+//! tea.stock -= 1;
+//! tea.save(&db).await?; // UPDATE
+//!
+//! let found = Product::objects().filter(Product::name.eq("Tea")).get(&db).await?;
+//! assert_eq!((found.id, found.stock), (tea.id, 2));
+//! # Ok::<_, galvani_orm::Error>(()) }).unwrap();
+//! ```
+
+// The derive names this crate `galvani_orm` also inside its own tests and doc tests.
+#[allow(unused_extern_crates)]
+extern crate self as galvani_orm;
+
+mod bind;
+mod db;
+mod error;
+mod executor;
+mod field;
+mod instance;
+pub mod meta;
+mod model;
+mod query;
+pub mod schema;
+pub mod testing;
+mod types;
+
+pub use db::{Backend, Db, DbOptions};
+pub use error::{Error, Result};
+pub use executor::{Executor, Row, Statement};
+pub use field::Field;
+pub use galvani_macros::Model;
+pub use model::Model;
+pub use query::{OrderBy, Q, QuerySet};
+pub use schema::create_tables;
+
+pub use types::{FieldType, text};
+
+/// Everything a models module usually imports.
+pub mod prelude {
+    pub use crate::{
+        Db, Error as DbError, Executor, Field, FieldType, Model, OrderBy, Q, QuerySet,
+        create_tables,
+    };
+}
+
+/// What `#[derive(Model)]` expands to refers to these; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use sea_query::Value;
+    pub use time::OffsetDateTime;
+
+    use crate::error::{Error, Result};
+    use crate::executor::Row;
+    use crate::meta::ModelMeta;
+    use crate::types::FieldType;
+
+    /// Reads one field of a model from a row, naming it if it does not fit.
+    pub fn read<T: FieldType>(row: &Row, idx: usize, model: &ModelMeta, field: &str) -> Result<T> {
+        row.get::<T>(idx).map_err(|detail| Error::Decode {
+            model: model.label(),
+            field: field.to_owned(),
+            detail,
+        })
+    }
+
+    /// The value `auto_now` fields take.
+    pub trait Now {
+        /// `now`, in this field's type.
+        fn now(now: OffsetDateTime) -> Self;
+    }
+
+    impl Now for OffsetDateTime {
+        fn now(now: OffsetDateTime) -> Self {
+            now
+        }
+    }
+
+    impl Now for Option<OffsetDateTime> {
+        fn now(now: OffsetDateTime) -> Self {
+            Some(now)
+        }
+    }
+
+    impl Now for time::Date {
+        fn now(now: OffsetDateTime) -> Self {
+            now.date()
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Conditions: lookups on fields, combined with `&`, `|` and `!`. They stay abstract
+//! until a query runs, because the SQL for a lookup depends on the backend (SQLite's
+//! `LIKE` ignores case, so its case-sensitive lookups use `GLOB`).
+
+use std::ops::{BitAnd, BitOr, Not};
+
+use sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value};
+
+use crate::db::Backend;
+use crate::meta::{FieldKind, FieldMeta, ModelMeta};
+
+/// One comparison, with its values.
+#[derive(Debug, Clone)]
+pub(crate) enum Lookup {
+    Exact(Value),
+    IExact(String),
+    Contains(String),
+    IContains(String),
+    StartsWith(String),
+    IStartsWith(String),
+    EndsWith(String),
+    IEndsWith(String),
+    Gt(Value),
+    Gte(Value),
+    Lt(Value),
+    Lte(Value),
+    Range(Value, Value),
+    In(Vec<Value>),
+    IsNull(bool),
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Lookup {
+        table: &'static str,
+        field: &'static FieldMeta,
+        lookup: Lookup,
+    },
+    All(Vec<Node>),
+    Any(Vec<Node>),
+    Not(Box<Node>),
+}
+
+/// A condition on rows, for [`crate::QuerySet::filter`] and `exclude`. Made by a
+/// field's lookups, combined with `&` (and), `|` (or) and `!` (not).
+///
+/// ```
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(app = "shop")]
+/// struct Product {
+///     id: i64,
+///     #[field(max_length = 100)]
+///     name: String,
+///     stock: i32,
+/// }
+///
+/// let cheap_or_gone = Product::stock.eq(0) | !Product::name.startswith("Premium");
+/// let everything = Q::all();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Q(Node);
+
+impl Q {
+    pub(crate) fn lookup(
+        model: &'static ModelMeta,
+        field: &'static FieldMeta,
+        lookup: Lookup,
+    ) -> Q {
+        Q(Node::Lookup {
+            table: model.table,
+            field,
+            lookup,
+        })
+    }
+
+    /// The condition every row meets.
+    pub fn all() -> Q {
+        Q(Node::All(Vec::new()))
+    }
+
+    /// The condition no row meets.
+    pub fn none() -> Q {
+        Q(Node::Any(Vec::new()))
+    }
+
+    /// The condition as sea-query builds it for `backend`.
+    pub(crate) fn condition(&self, backend: Backend) -> Condition {
+        match &self.0 {
+            Node::All(_) | Node::Any(_) | Node::Not(_) => node_condition(&self.0, backend),
+            lookup => Condition::all().add(node_condition(lookup, backend)),
+        }
+    }
+}
+
+fn node_condition(node: &Node, backend: Backend) -> Condition {
+    match node {
+        Node::Lookup {
+            table,
+            field,
+            lookup,
+        } => Condition::all().add(lookup_expr(table, field, lookup, backend)),
+        Node::All(nodes) => nodes
+            .iter()
+            .fold(Condition::all(), |c, n| c.add(node_condition(n, backend))),
+        Node::Any(nodes) => {
+            // An empty OR matches nothing; sea-query would drop it, so say so.
+            if nodes.is_empty() {
+                return Condition::all().add(Expr::cust("1 = 0"));
+            }
+            nodes
+                .iter()
+                .fold(Condition::any(), |c, n| c.add(node_condition(n, backend)))
+        }
+        Node::Not(inner) => node_condition(inner, backend).not(),
+    }
+}
+
+/// A column as comparisons and ordering see it. SQLite keeps decimals as text (its
+/// numeric affinity would round them to 15 digits), so they are compared as numbers.
+pub(crate) fn column_expr(
+    table: &'static str,
+    field: &'static FieldMeta,
+    backend: Backend,
+) -> Expr {
+    let col = Expr::col((table, field.column));
+    match (backend, field.kind) {
+        (Backend::Sqlite, FieldKind::Decimal { .. }) => {
+            Expr::cust_with_exprs("CAST(? AS REAL)", [col])
+        }
+        _ => col,
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Escapes `*`, `?` and `[` for a GLOB pattern (each in brackets).
+fn glob_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn lookup_expr(
+    table: &'static str,
+    field: &'static FieldMeta,
+    lookup: &Lookup,
+    backend: Backend,
+) -> Expr {
+    let col = || column_expr(table, field, backend);
+    let upper = |e: Expr| Expr::from(Func::upper(e));
+    // Case-sensitive matching: GLOB on SQLite (its LIKE ignores ASCII case), LIKE elsewhere.
+    let matching = |before: &str, value: &str, after: &str| match backend {
+        Backend::Sqlite => Expr::cust_with_exprs(
+            // SQLite's builder fills `?` in custom expressions in order.
+            "? GLOB ?",
+            [
+                col(),
+                Expr::val(format!(
+                    "{}{}{}",
+                    before.replace('%', "*"),
+                    glob_escaped(value),
+                    after.replace('%', "*")
+                )),
+            ],
+        ),
+        _ => col()
+            .like(LikeExpr::new(format!("{before}{}{after}", like_escaped(value))).escape('\\')),
+    };
+    let matching_ci = |before: &str, value: &str, after: &str| {
+        upper(col()).like(
+            LikeExpr::new(format!(
+                "{before}{}{after}",
+                like_escaped(&value.to_uppercase())
+            ))
+            .escape('\\'),
+        )
+    };
+    match lookup {
+        Lookup::Exact(v) => col().eq(v.clone()),
+        Lookup::IExact(s) => upper(col()).eq(s.to_uppercase()),
+        Lookup::Contains(s) => matching("%", s, "%"),
+        Lookup::IContains(s) => matching_ci("%", s, "%"),
+        Lookup::StartsWith(s) => matching("", s, "%"),
+        Lookup::IStartsWith(s) => matching_ci("", s, "%"),
+        Lookup::EndsWith(s) => matching("%", s, ""),
+        Lookup::IEndsWith(s) => matching_ci("%", s, ""),
+        Lookup::Gt(v) => col().gt(v.clone()),
+        Lookup::Gte(v) => col().gte(v.clone()),
+        Lookup::Lt(v) => col().lt(v.clone()),
+        Lookup::Lte(v) => col().lte(v.clone()),
+        Lookup::Range(low, high) => col().between(low.clone(), high.clone()),
+        Lookup::In(values) if values.is_empty() => Expr::cust("1 = 0"),
+        Lookup::In(values) => col().is_in(values.iter().cloned()),
+        Lookup::IsNull(true) => col().is_null(),
+        Lookup::IsNull(false) => col().is_not_null(),
+    }
+}
+
+impl BitAnd for Q {
+    type Output = Q;
+    fn bitand(self, rhs: Q) -> Q {
+        match self.0 {
+            Node::All(mut nodes) => {
+                nodes.push(rhs.0);
+                Q(Node::All(nodes))
+            }
+            node => Q(Node::All(vec![node, rhs.0])),
+        }
+    }
+}
+
+impl BitOr for Q {
+    type Output = Q;
+    fn bitor(self, rhs: Q) -> Q {
+        match self.0 {
+            Node::Any(mut nodes) if !nodes.is_empty() => {
+                nodes.push(rhs.0);
+                Q(Node::Any(nodes))
+            }
+            Node::Any(_) => rhs,
+            node => Q(Node::Any(vec![node, rhs.0])),
+        }
+    }
+}
+
+impl Not for Q {
+    type Output = Q;
+    fn not(self) -> Q {
+        Q(Node::Not(Box::new(self.0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_escape_their_wildcards() {
+        assert_eq!(like_escaped("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(glob_escaped("a*b?[c]"), "a[*]b[?][[]c]");
+    }
+}

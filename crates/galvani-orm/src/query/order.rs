@@ -1,0 +1,79 @@
+//! Ordering: `Product::price.desc()`.
+
+use sea_query::{Order, SelectStatement};
+
+use crate::db::Backend;
+
+use crate::meta::{FieldMeta, ModelMeta};
+
+/// One ordering term, made by a field's `asc()` or `desc()`.
+///
+/// ```
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(app = "shop")]
+/// struct Product {
+///     id: i64,
+///     stock: i32,
+/// }
+///
+/// let most_first = Product::objects().order_by([Product::stock.desc(), Product::id.asc()]);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct OrderBy {
+    table: &'static str,
+    field: &'static FieldMeta,
+    descending: bool,
+}
+
+impl OrderBy {
+    pub(crate) fn new(
+        model: &'static ModelMeta,
+        field: &'static FieldMeta,
+        descending: bool,
+    ) -> Self {
+        OrderBy {
+            table: model.table,
+            field,
+            descending,
+        }
+    }
+
+    /// The model's default ordering (`ordering = ["-price", "name"]`).
+    pub(crate) fn defaults(model: &'static ModelMeta) -> Vec<OrderBy> {
+        model
+            .ordering
+            .iter()
+            .filter_map(|term| {
+                let (name, descending) = match term.strip_prefix('-') {
+                    Some(name) => (name, true),
+                    None => (*term, false),
+                };
+                model
+                    .field(name)
+                    .map(|field| OrderBy::new(model, field, descending))
+            })
+            .collect()
+    }
+
+    /// The same term, the other way round (for `last()`).
+    pub(crate) fn reversed(self) -> OrderBy {
+        OrderBy {
+            descending: !self.descending,
+            ..self
+        }
+    }
+
+    pub(crate) fn apply(&self, select: &mut SelectStatement, backend: Backend) {
+        let order = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        select.order_by_expr(
+            super::filter::column_expr(self.table, self.field, backend),
+            order,
+        );
+    }
+}

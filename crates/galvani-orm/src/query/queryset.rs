@@ -1,0 +1,275 @@
+//! `QuerySet`: a lazy description of rows of one model. Chaining methods return a new
+//! QuerySet; only the methods that take an executor touch the database.
+
+use std::marker::PhantomData;
+use std::ops::{Bound, RangeBounds};
+
+use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+
+use super::{OrderBy, Q};
+use crate::error::{Error, Result};
+use crate::executor::{Executor, Statement};
+use crate::model::Model;
+
+/// Rows of model `M`, filtered, ordered and sliced; nothing runs until a method that
+/// takes an executor ([`all`](QuerySet::all), [`get`](QuerySet::get),
+/// [`count`](QuerySet::count), ...).
+///
+/// ```
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(app = "shop")]
+/// struct Product {
+///     id: i64,
+///     #[field(max_length = 100)]
+///     name: String,
+///     stock: i32,
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # let dir = tempfile::tempdir().unwrap();
+/// let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.path().display())).await?;
+/// create_tables(&db, &[Product::meta()]).await?;
+/// for (name, stock) in [("Tea", 5), ("Coffee", 0), ("Green tea", 2)] {
+///     Product { id: 0, name: name.into(), stock }.save(&db).await?;
+/// }
+/// let teas = Product::objects()
+///     .filter(Product::name.icontains("tea") & Product::stock.gt(0))
+///     .order_by([Product::stock.desc()])
+///     .all(&db)
+///     .await?;
+/// assert_eq!(teas.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Tea", "Green tea"]);
+/// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
+/// ```
+pub struct QuerySet<M> {
+    filter: Q,
+    order: Option<Vec<OrderBy>>,
+    offset: u64,
+    limit: Option<u64>,
+    distinct: bool,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            offset: self.offset,
+            limit: self.limit,
+            distinct: self.distinct,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row (what `M::objects()` gives).
+    pub fn new() -> Self {
+        QuerySet {
+            filter: Q::all(),
+            order: None,
+            offset: 0,
+            limit: None,
+            distinct: false,
+            _model: PhantomData,
+        }
+    }
+
+    /// Only the rows meeting `q` (added to earlier filters with AND).
+    pub fn filter(mut self, q: Q) -> Self {
+        self.filter = self.filter & q;
+        self
+    }
+
+    /// Only the rows not meeting `q`.
+    pub fn exclude(mut self, q: Q) -> Self {
+        self.filter = self.filter & !q;
+        self
+    }
+
+    /// Orders by these terms instead of the model's default ordering.
+    pub fn order_by(mut self, terms: impl IntoIterator<Item = OrderBy>) -> Self {
+        self.order = Some(terms.into_iter().collect());
+        self
+    }
+
+    /// Rows `range` of the result, like slicing in Django: `slice(10..20)`, `slice(..5)`.
+    pub fn slice(mut self, range: impl RangeBounds<u64>) -> Self {
+        let start = match range.start_bound() {
+            Bound::Included(&s) => s,
+            Bound::Excluded(&s) => s + 1,
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&e) => Some(e + 1),
+            Bound::Excluded(&e) => Some(e),
+            Bound::Unbounded => None,
+        };
+        // Slicing a slice narrows it.
+        let new_offset = self.offset + start;
+        let new_limit = end.map(|e| e.saturating_sub(start));
+        self.limit = match (self.limit, new_limit) {
+            (Some(old), Some(new)) => Some(Ord::min(new, old.saturating_sub(start))),
+            (Some(old), None) => Some(old.saturating_sub(start)),
+            (None, new) => new,
+        };
+        self.offset = new_offset;
+        self
+    }
+
+    /// Each distinct row once.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
+    fn ordering(&self) -> Vec<OrderBy> {
+        match &self.order {
+            Some(terms) => terms.clone(),
+            None => OrderBy::defaults(M::meta()),
+        }
+    }
+
+    fn select(&self, backend: crate::Backend) -> SelectStatement {
+        let meta = M::meta();
+        let mut select = Query::select();
+        select.from(meta.table);
+        for field in meta.fields {
+            select.column((meta.table, field.column));
+        }
+        select.cond_where(self.filter.condition(backend));
+        if self.distinct {
+            select.distinct();
+        }
+        for term in self.ordering() {
+            term.apply(&mut select, backend);
+        }
+        self.apply_slice(&mut select);
+        select
+    }
+
+    fn apply_slice(&self, select: &mut SelectStatement) {
+        if let Some(limit) = self.limit {
+            select.limit(limit);
+        }
+        if self.offset > 0 {
+            if self.limit.is_none() {
+                // SQL needs a LIMIT before an OFFSET.
+                select.limit(i64::MAX as u64);
+            }
+            select.offset(self.offset);
+        }
+    }
+
+    /// Every matching row.
+    pub async fn all<E: Executor>(&self, db: &E) -> Result<Vec<M>> {
+        let stmt = Statement::build(&self.select(db.backend()), db.backend());
+        let rows = db.fetch_all(stmt).await?;
+        rows.iter().map(|row| M::from_row(row, 0)).collect()
+    }
+
+    /// The one matching row: [`Error::DoesNotExist`] when there is none,
+    /// [`Error::MultipleObjectsReturned`] when there are several.
+    pub async fn get<E: Executor>(&self, db: &E) -> Result<M> {
+        // Two rows are enough to know there is more than one.
+        let mut rows = self.clone().slice(..2).all(db).await?;
+        match rows.len() {
+            0 => Err(Error::DoesNotExist {
+                model: M::meta().label(),
+            }),
+            1 => Ok(rows.remove(0)),
+            _ => Err(Error::MultipleObjectsReturned {
+                model: M::meta().label(),
+                count: self.count(db).await?,
+            }),
+        }
+    }
+
+    /// The first row in the ordering (by primary key when there is none), if any.
+    pub async fn first<E: Executor>(&self, db: &E) -> Result<Option<M>> {
+        let mut qs = self.clone();
+        if qs.ordering().is_empty() {
+            qs = qs.order_by([OrderBy::new(M::meta(), M::meta().pk(), false)]);
+        }
+        Ok(qs.slice(..1).all(db).await?.into_iter().next())
+    }
+
+    /// The last row in the ordering (by primary key when there is none), if any.
+    pub async fn last<E: Executor>(&self, db: &E) -> Result<Option<M>> {
+        let mut terms = self.ordering();
+        if terms.is_empty() {
+            terms.push(OrderBy::new(M::meta(), M::meta().pk(), false));
+        }
+        let reversed = terms.into_iter().map(OrderBy::reversed);
+        self.clone().order_by(reversed).first(db).await
+    }
+
+    /// How many rows match.
+    pub async fn count<E: Executor>(&self, db: &E) -> Result<u64> {
+        let meta = M::meta();
+        let mut inner = Query::select();
+        inner
+            .from(meta.table)
+            .column((meta.table, meta.pk().column))
+            .cond_where(self.filter.condition(db.backend()));
+        if self.distinct {
+            inner.distinct();
+        }
+        self.apply_slice(&mut inner);
+        let mut outer = Query::select();
+        outer
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(inner, "counted");
+        let rows = db.fetch_all(Statement::build(&outer, db.backend())).await?;
+        let count: i64 = rows
+            .first()
+            .map(|r| r.get::<i64>(0))
+            .transpose()
+            .map_err(|detail| Error::Decode {
+                model: meta.label(),
+                field: "COUNT(*)".into(),
+                detail,
+            })?
+            .unwrap_or(0);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Whether any row matches.
+    pub async fn exists<E: Executor>(&self, db: &E) -> Result<bool> {
+        Ok(self.clone().slice(..1).count(db).await? > 0)
+    }
+
+    /// Deletes every matching row; returns how many went.
+    pub async fn delete<E: Executor>(&self, db: &E) -> Result<u64> {
+        let meta = M::meta();
+        let mut delete = Query::delete();
+        delete.from_table(meta.table);
+        if self.limit.is_some() || self.offset > 0 {
+            // A slice: delete the rows whose keys the slice selects.
+            let mut keys = Query::select();
+            keys.from(meta.table)
+                .column((meta.table, meta.pk().column))
+                .cond_where(self.filter.condition(db.backend()));
+            for term in self.ordering() {
+                term.apply(&mut keys, db.backend());
+            }
+            self.apply_slice(&mut keys);
+            let mut wrapped = Query::select();
+            wrapped
+                .column(("sliced", meta.pk().column))
+                .from_subquery(keys, "sliced");
+            delete.and_where(Expr::col(meta.pk().column).in_subquery(wrapped));
+        } else {
+            delete.cond_where(self.filter.condition(db.backend()));
+        }
+        db.execute(Statement::build(&delete, db.backend())).await
+    }
+}

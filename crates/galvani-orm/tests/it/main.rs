@@ -1,0 +1,8 @@
+//! The ORM against real databases: every test runs on SQLite and on PostgreSQL (when
+//! `TEST_POSTGRES_URL` names a server; `scripts/test` starts one).
+
+mod models;
+mod support;
+
+mod instances;
+mod queries;

@@ -1,0 +1,70 @@
+//! The models the tests use.
+
+use galvani_orm::meta::ModelMeta;
+use galvani_orm::prelude::*;
+use rust_decimal::Decimal;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(app = "shop", ordering = ["name"])]
+pub struct Product {
+    pub id: i64,
+    #[field(max_length = 100)]
+    pub name: String,
+    #[field(max_length = 40, unique)]
+    pub sku: String,
+    #[field(max_digits = 10, decimal_places = 2)]
+    pub price: Decimal,
+    #[field(default = 0)]
+    pub stock: i32,
+    pub description: Option<String>,
+    #[field(auto_now_add)]
+    pub created: OffsetDateTime,
+    #[field(auto_now)]
+    pub updated: OffsetDateTime,
+}
+
+impl Product {
+    pub fn new(name: &str, sku: &str, price: &str, stock: i32) -> Product {
+        Product {
+            id: 0,
+            name: name.into(),
+            sku: sku.into(),
+            price: price.parse().unwrap(),
+            stock,
+            description: None,
+            created: OffsetDateTime::UNIX_EPOCH,
+            updated: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+}
+
+/// Every type a field may have, keyed by hand.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(app = "kinds", table = "kinds_sample")]
+pub struct Sample {
+    #[field(primary_key)]
+    pub key: Uuid,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub flag: bool,
+    pub ratio: f64,
+    #[field(max_digits = 20, decimal_places = 6)]
+    pub amount: Decimal,
+    pub text: String,
+    pub day: Date,
+    pub at: time::Time,
+    pub moment: OffsetDateTime,
+    pub doc: serde_json::Value,
+    pub blob: Vec<u8>,
+    pub maybe_day: Option<Date>,
+    #[field(db_column = "maybe_amount_col", max_digits = 8, decimal_places = 2)]
+    pub maybe_amount: Option<Decimal>,
+}
+
+/// Every test model, in creation order.
+pub fn all() -> Vec<&'static ModelMeta> {
+    vec![Product::meta(), Sample::meta()]
+}

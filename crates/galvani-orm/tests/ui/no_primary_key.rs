@@ -1,0 +1,8 @@
+use galvani_orm::prelude::*;
+
+#[derive(Model)]
+struct Product {
+    name: String,
+}
+
+fn main() {}
