@@ -121,6 +121,13 @@ pub enum Error {
         action: &'static str,
     },
 
+    /// A transaction handle was used after its transaction ended (a clone kept past
+    /// the closure given to `Db::transaction`).
+    #[error(
+        "the transaction has already ended: run the query inside the transaction's closure, or on the Db"
+    )]
+    TransactionDone,
+
     /// Any other database error.
     #[error("database error: {source}{}", sql.as_deref().map(|s| format!(" (in `{s}`)")).unwrap_or_default())]
     Database {

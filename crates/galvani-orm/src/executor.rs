@@ -5,10 +5,11 @@
 use std::future::Future;
 
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value};
+use sqlx::error::BoxDynError;
 use sqlx::error::ErrorKind;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Executor as _};
+use sqlx::{AssertSqlSafe, Database, IntoArguments, Postgres, Sqlite};
 
 use crate::bind;
 use crate::db::{Backend, Db, Pool};
@@ -76,9 +77,12 @@ pub trait Executor: Send + Sync + private::Sealed {
 
     /// Runs `stmt` and returns how many rows it changed.
     fn execute(&self, stmt: Statement) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Runs `callback` once the surrounding transaction commits (at once outside one).
+    fn on_commit(&self, callback: Box<dyn FnOnce() + Send>);
 }
 
-mod private {
+pub(crate) mod private {
     pub trait Sealed {}
     impl Sealed for crate::Db {}
 }
@@ -92,22 +96,8 @@ impl Executor for Db {
         self.count_query();
         tracing::debug!(sql = %stmt.sql, "query");
         match self.pool() {
-            Pool::Sqlite(pool) => {
-                let args = bind::sqlite(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
-                let rows = pool
-                    .fetch_all(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
-                    .await
-                    .map_err(|e| database_error(e, &stmt.sql, None))?;
-                Ok(rows.into_iter().map(Row::sqlite).collect())
-            }
-            Pool::Postgres(pool) => {
-                let args = bind::postgres(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
-                let rows = pool
-                    .fetch_all(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
-                    .await
-                    .map_err(|e| database_error(e, &stmt.sql, None))?;
-                Ok(rows.into_iter().map(Row::postgres).collect())
-            }
+            Pool::Sqlite(pool) => sqlite_fetch(pool, stmt).await,
+            Pool::Postgres(pool) => postgres_fetch(pool, stmt).await,
         }
     }
 
@@ -115,27 +105,96 @@ impl Executor for Db {
         self.count_query();
         tracing::debug!(sql = %stmt.sql, "statement");
         match self.pool() {
-            Pool::Sqlite(pool) => {
-                let args = bind::sqlite(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
-                let done = pool
-                    .execute(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
-                    .await
-                    .map_err(|e| database_error(e, &stmt.sql, None))?;
-                Ok(done.rows_affected())
-            }
-            Pool::Postgres(pool) => {
-                let args = bind::postgres(stmt.values).map_err(|e| bind_error(&stmt.sql, e))?;
-                let done = pool
-                    .execute(sqlx::query_with(AssertSqlSafe(stmt.sql.clone()), args))
-                    .await
-                    .map_err(|e| database_error(e, &stmt.sql, None))?;
-                Ok(done.rows_affected())
-            }
+            Pool::Sqlite(pool) => sqlite_execute(pool, stmt).await,
+            Pool::Postgres(pool) => postgres_execute(pool, stmt).await,
         }
+    }
+
+    fn on_commit(&self, callback: Box<dyn FnOnce() + Send>) {
+        callback();
     }
 }
 
-fn bind_error(sql: &str, e: sqlx::error::BoxDynError) -> Error {
+/// Runs a query on anything statements of one backend run on (its pool, or one
+/// connection), with its arguments already bound.
+async fn fetch_on<'c, DB, X>(
+    on: X,
+    sql: String,
+    args: Result<DB::Arguments, BoxDynError>,
+    wrap: fn(DB::Row) -> Row,
+) -> Result<Vec<Row>>
+where
+    DB: Database,
+    DB::Arguments: IntoArguments<DB>,
+    X: sqlx::Executor<'c, Database = DB>,
+{
+    let args = args.map_err(|e| bind_error(&sql, e))?;
+    let rows = on
+        .fetch_all(sqlx::query_with(AssertSqlSafe(sql.clone()), args))
+        .await
+        .map_err(|e| database_error(e, &sql, None))?;
+    Ok(rows.into_iter().map(wrap).collect())
+}
+
+/// Runs a statement on one backend; `changed` reads the rows it changed.
+async fn execute_on<'c, DB, X>(
+    on: X,
+    sql: String,
+    args: Result<DB::Arguments, BoxDynError>,
+    changed: fn(&DB::QueryResult) -> u64,
+) -> Result<u64>
+where
+    DB: Database,
+    DB::Arguments: IntoArguments<DB>,
+    X: sqlx::Executor<'c, Database = DB>,
+{
+    let args = args.map_err(|e| bind_error(&sql, e))?;
+    let done = on
+        .execute(sqlx::query_with(AssertSqlSafe(sql.clone()), args))
+        .await
+        .map_err(|e| database_error(e, &sql, None))?;
+    Ok(changed(&done))
+}
+
+/// Runs a query on SQLite (the pool or one connection).
+pub(crate) async fn sqlite_fetch<'c, X>(on: X, stmt: Statement) -> Result<Vec<Row>>
+where
+    X: sqlx::Executor<'c, Database = Sqlite>,
+{
+    fetch_on(on, stmt.sql, bind::sqlite(stmt.values), Row::sqlite).await
+}
+
+/// Runs a query on PostgreSQL (the pool or one connection).
+pub(crate) async fn postgres_fetch<'c, X>(on: X, stmt: Statement) -> Result<Vec<Row>>
+where
+    X: sqlx::Executor<'c, Database = Postgres>,
+{
+    fetch_on(on, stmt.sql, bind::postgres(stmt.values), Row::postgres).await
+}
+
+/// Runs a statement on SQLite; returns the rows it changed.
+pub(crate) async fn sqlite_execute<'c, X>(on: X, stmt: Statement) -> Result<u64>
+where
+    X: sqlx::Executor<'c, Database = Sqlite>,
+{
+    execute_on(on, stmt.sql, bind::sqlite(stmt.values), |d| {
+        d.rows_affected()
+    })
+    .await
+}
+
+/// Runs a statement on PostgreSQL; returns the rows it changed.
+pub(crate) async fn postgres_execute<'c, X>(on: X, stmt: Statement) -> Result<u64>
+where
+    X: sqlx::Executor<'c, Database = Postgres>,
+{
+    execute_on(on, stmt.sql, bind::postgres(stmt.values), |d| {
+        d.rows_affected()
+    })
+    .await
+}
+
+fn bind_error(sql: &str, e: BoxDynError) -> Error {
     Error::Database {
         source: sqlx::Error::Encode(e),
         sql: Some(sql.to_owned()),

@@ -5,6 +5,8 @@ use std::marker::PhantomData;
 
 use sea_query::Value;
 
+use crate::db::Backend;
+use crate::expr::F;
 use crate::meta::FieldMeta;
 use crate::model::Model;
 use crate::query::{Lookup, OrderBy, Q};
@@ -108,6 +110,23 @@ impl<M: Model, T: FieldType> Field<M, T> {
         self.lookup(Lookup::IsNull(null))
     }
 
+    /// An assignment of `value` to this field, for [`crate::QuerySet::update`].
+    pub fn set(&self, value: impl Into<T>) -> Assignment {
+        Assignment {
+            field: self.meta(),
+            value: AssignedValue::Value(value.into().to_value()),
+        }
+    }
+
+    /// An assignment of an F expression to this field, computed by the database:
+    /// `Product::stock.set_expr(Product::stock - 1)`.
+    pub fn set_expr(&self, expr: F<T>) -> Assignment {
+        Assignment {
+            field: self.meta(),
+            value: AssignedValue::Expr(Box::new(move |backend| expr.expr(backend))),
+        }
+    }
+
     /// Ascending order by this field.
     pub fn asc(&self) -> OrderBy {
         OrderBy::new(M::meta(), self.meta(), false)
@@ -154,5 +173,33 @@ impl<M: Model, T: FieldType<Base = String>> Field<M, T> {
     /// Ends with `value`, ignoring case.
     pub fn iendswith(&self, value: impl Into<String>) -> Q {
         self.lookup(Lookup::IEndsWith(value.into()))
+    }
+}
+
+/// One `column = value` of an UPDATE, made by [`Field::set`] or [`Field::set_expr`].
+pub struct Assignment {
+    pub(crate) field: &'static FieldMeta,
+    pub(crate) value: AssignedValue,
+}
+
+pub(crate) enum AssignedValue {
+    Value(Value),
+    Expr(Box<dyn Fn(Backend) -> sea_query::Expr + Send + Sync>),
+}
+
+impl Assignment {
+    pub(crate) fn expr(&self, backend: Backend) -> sea_query::Expr {
+        match &self.value {
+            AssignedValue::Value(v) => sea_query::Expr::val(v.clone()),
+            AssignedValue::Expr(f) => f(backend),
+        }
+    }
+}
+
+impl std::fmt::Debug for Assignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment")
+            .field("field", &self.field.name)
+            .finish_non_exhaustive()
     }
 }

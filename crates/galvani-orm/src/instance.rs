@@ -125,7 +125,7 @@ pub(crate) async fn refresh<M: Model, E: Executor>(obj: &mut M, db: &E) -> Resul
 }
 
 /// Names the model in a constraint error the executor could only attribute to a table.
-fn with_model(e: Error, sql: &str, meta: &'static crate::meta::ModelMeta) -> Error {
+pub(crate) fn with_model(e: Error, sql: &str, meta: &'static crate::meta::ModelMeta) -> Error {
     match e {
         Error::UniqueViolation { fields, .. } => Error::UniqueViolation {
             model: meta.label(),

@@ -40,6 +40,7 @@ mod bind;
 mod db;
 mod error;
 mod executor;
+mod expr;
 mod field;
 mod instance;
 pub mod meta;
@@ -47,23 +48,26 @@ mod model;
 mod query;
 pub mod schema;
 pub mod testing;
+mod transaction;
 mod types;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Statement};
-pub use field::Field;
+pub use expr::{F, Numeric};
+pub use field::{Assignment, Field};
 pub use galvani_macros::Model;
 pub use model::Model;
 pub use query::{OrderBy, Q, QuerySet};
 pub use schema::create_tables;
+pub use transaction::Tx;
 
 pub use types::{FieldType, text};
 
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
-        Db, Error as DbError, Executor, Field, FieldType, Model, OrderBy, Q, QuerySet,
+        Db, Error as DbError, Executor, F, Field, FieldType, Model, OrderBy, Q, QuerySet, Tx,
         create_tables,
     };
 }

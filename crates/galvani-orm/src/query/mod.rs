@@ -1,7 +1,7 @@
 //! Lazy, chainable queries: [`QuerySet`], the conditions it filters by ([`Q`]) and
 //! its ordering ([`OrderBy`]).
 
-mod filter;
+pub(crate) mod filter;
 mod order;
 mod queryset;
 

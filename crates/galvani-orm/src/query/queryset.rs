@@ -4,11 +4,12 @@
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 
-use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
 use super::{OrderBy, Q};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Statement};
+use crate::field::Assignment;
 use crate::model::Model;
 
 /// Rows of model `M`, filtered, ordered and sliced; nothing runs until a method that
@@ -169,6 +170,29 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// The condition an UPDATE or DELETE of these rows needs: the filter, or for a
+    /// slice, membership in the keys the slice selects (SQL has no LIMIT there).
+    fn rows_condition(&self, backend: crate::Backend) -> Condition {
+        if self.limit.is_none() && self.offset == 0 {
+            return self.filter.condition(backend);
+        }
+        let meta = M::meta();
+        let mut keys = Query::select();
+        keys.from(meta.table)
+            .column((meta.table, meta.pk().column))
+            .cond_where(self.filter.condition(backend));
+        for term in self.ordering() {
+            term.apply(&mut keys, backend);
+        }
+        self.apply_slice(&mut keys);
+        // Wrapped once more: MySQL-style engines refuse a LIMIT directly inside IN.
+        let mut wrapped = Query::select();
+        wrapped
+            .column(("sliced", meta.pk().column))
+            .from_subquery(keys, "sliced");
+        Condition::all().add(Expr::col(meta.pk().column).in_subquery(wrapped))
+    }
+
     /// Every matching row.
     pub async fn all<E: Executor>(&self, db: &E) -> Result<Vec<M>> {
         let stmt = Statement::build(&self.select(db.backend()), db.backend());
@@ -247,29 +271,65 @@ impl<M: Model> QuerySet<M> {
         Ok(self.clone().slice(..1).count(db).await? > 0)
     }
 
+    /// Sets fields on every matching row in one statement; returns how many rows
+    /// matched. F expressions are computed by the database, so concurrent updates
+    /// never lose one another.
+    ///
+    /// ```
+    /// use galvani_orm::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[model(app = "shop")]
+    /// struct Product {
+    ///     id: i64,
+    ///     stock: i32,
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.path().display())).await?;
+    /// # create_tables(&db, &[Product::meta()]).await?;
+    /// let mut tea = Product { id: 0, stock: 3 };
+    /// tea.save(&db).await?;
+    /// Product::objects()
+    ///     .filter(Product::id.eq(tea.id) & Product::stock.gt(0))
+    ///     .update([Product::stock.set_expr(Product::stock - 1)], &db)
+    ///     .await?;
+    /// tea.refresh_from_db(&db).await?;
+    /// assert_eq!(tea.stock, 2);
+    /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
+    /// ```
+    pub async fn update<E: Executor>(
+        &self,
+        assignments: impl IntoIterator<Item = Assignment>,
+        db: &E,
+    ) -> Result<u64> {
+        let meta = M::meta();
+        let backend = db.backend();
+        let mut update = Query::update();
+        update.table(meta.table);
+        let mut any = false;
+        for assignment in assignments {
+            update.value(assignment.field.column, assignment.expr(backend));
+            any = true;
+        }
+        if !any {
+            return Ok(0);
+        }
+        update.cond_where(self.rows_condition(backend));
+        let stmt = Statement::build(&update, backend);
+        let sql = stmt.sql.clone();
+        db.execute(stmt)
+            .await
+            .map_err(|e| crate::instance::with_model(e, &sql, meta))
+    }
+
     /// Deletes every matching row; returns how many went.
     pub async fn delete<E: Executor>(&self, db: &E) -> Result<u64> {
         let meta = M::meta();
         let mut delete = Query::delete();
         delete.from_table(meta.table);
-        if self.limit.is_some() || self.offset > 0 {
-            // A slice: delete the rows whose keys the slice selects.
-            let mut keys = Query::select();
-            keys.from(meta.table)
-                .column((meta.table, meta.pk().column))
-                .cond_where(self.filter.condition(db.backend()));
-            for term in self.ordering() {
-                term.apply(&mut keys, db.backend());
-            }
-            self.apply_slice(&mut keys);
-            let mut wrapped = Query::select();
-            wrapped
-                .column(("sliced", meta.pk().column))
-                .from_subquery(keys, "sliced");
-            delete.and_where(Expr::col(meta.pk().column).in_subquery(wrapped));
-        } else {
-            delete.cond_where(self.filter.condition(db.backend()));
-        }
+        delete.cond_where(self.rows_condition(db.backend()));
         db.execute(Statement::build(&delete, db.backend())).await
     }
 }
