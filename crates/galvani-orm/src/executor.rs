@@ -34,6 +34,16 @@ impl Row {
         Row(RowInner::Postgres(row))
     }
 
+    /// Whether column `idx` is NULL.
+    pub fn is_null(&self, idx: usize) -> Result<bool, String> {
+        use sqlx::{Row as _, ValueRef as _};
+        match &self.0 {
+            RowInner::Sqlite(row) => row.try_get_raw(idx).map(|v| v.is_null()),
+            RowInner::Postgres(row) => row.try_get_raw(idx).map(|v| v.is_null()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
     /// Reads column `idx` as `T`; the error says what did not fit.
     pub fn get<T: FieldType>(&self, idx: usize) -> Result<T, String> {
         match &self.0 {
@@ -80,6 +90,33 @@ pub trait Executor: Send + Sync + private::Sealed {
 
     /// Runs `callback` once the surrounding transaction commits (at once outside one).
     fn on_commit(&self, callback: Box<dyn FnOnce() + Send>);
+
+    /// The pool or the transaction, for work that must be atomic.
+    #[doc(hidden)]
+    fn scope(&self) -> Scope<'_>;
+}
+
+/// What an executor is (see [`Executor::scope`]).
+#[doc(hidden)]
+pub enum Scope<'a> {
+    /// A pool: atomic work opens a transaction.
+    Db(&'a Db),
+    /// A transaction: atomic work opens a savepoint.
+    Tx(&'a crate::Tx),
+}
+
+/// Runs `f` atomically on `db`: in a new transaction on a pool, in a savepoint inside
+/// a transaction.
+pub(crate) async fn atomic<E, T, F, Fut>(db: &E, f: F) -> Result<T>
+where
+    E: Executor,
+    F: FnOnce(crate::Tx) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    match db.scope() {
+        Scope::Db(db) => db.transaction(f).await,
+        Scope::Tx(tx) => tx.transaction(f).await,
+    }
 }
 
 pub(crate) mod private {
@@ -112,6 +149,10 @@ impl Executor for Db {
 
     fn on_commit(&self, callback: Box<dyn FnOnce() + Send>) {
         callback();
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope::Db(self)
     }
 }
 

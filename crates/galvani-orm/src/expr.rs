@@ -83,7 +83,7 @@ impl<T> F<T> {
 
 fn node_expr(node: &Node, backend: Backend) -> Expr {
     match node {
-        Node::Column { table, field } => column_expr(table, field, backend),
+        Node::Column { table, field } => column_expr((*table).to_owned(), field, backend),
         Node::Value(v) => Expr::val(v.clone()),
         Node::Binary(l, op, r) => node_expr(l, backend).binary(*op, node_expr(r, backend)),
     }

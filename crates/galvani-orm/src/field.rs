@@ -7,9 +7,11 @@ use sea_query::Value;
 
 use crate::db::Backend;
 use crate::expr::F;
-use crate::meta::FieldMeta;
+use crate::meta::{FieldMeta, ModelMeta};
 use crate::model::Model;
+use crate::query::path::{Hop, MAX_HOPS, Path};
 use crate::query::{Lookup, OrderBy, Q};
+use crate::relation::Relation;
 use crate::types::FieldType;
 
 /// A field of model `M` holding a `T`: what lookups, ordering and updates name.
@@ -33,7 +35,12 @@ use crate::types::FieldType;
 ///     .order_by([Product::name.asc()]);
 /// ```
 pub struct Field<M, T> {
+    /// The model the field belongs to (`M`, unless the field was reached through
+    /// relations with [`Field::then`]).
+    owner: fn() -> &'static ModelMeta,
     index: usize,
+    /// The relations from `M` to `owner`.
+    path: Path,
     _types: PhantomData<fn() -> (M, T)>,
 }
 
@@ -50,18 +57,25 @@ impl<M: Model, T: FieldType> Field<M, T> {
     #[doc(hidden)]
     pub const fn new(index: usize) -> Self {
         Field {
+            owner: M::meta,
             index,
+            path: Path::EMPTY,
             _types: PhantomData,
         }
     }
 
     /// The field's description.
     pub fn meta(&self) -> &'static FieldMeta {
-        &M::meta().fields[self.index]
+        &(self.owner)().fields[self.index]
     }
 
     fn lookup(&self, lookup: Lookup) -> Q {
-        Q::lookup(M::meta(), self.meta(), lookup)
+        Q::lookup(M::meta(), self.path, self.meta(), lookup)
+    }
+
+    /// Equal to a value already converted (for keys).
+    pub(crate) fn eq_value(&self, value: Value) -> Q {
+        self.lookup(Lookup::Exact(value))
     }
 
     /// Equal to `value` (`exact`).
@@ -114,6 +128,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     pub fn set(&self, value: impl Into<T>) -> Assignment {
         Assignment {
             field: self.meta(),
+            through_relation: !self.path.is_empty(),
             value: AssignedValue::Value(value.into().to_value()),
         }
     }
@@ -123,18 +138,56 @@ impl<M: Model, T: FieldType> Field<M, T> {
     pub fn set_expr(&self, expr: F<T>) -> Assignment {
         Assignment {
             field: self.meta(),
+            through_relation: !self.path.is_empty(),
             value: AssignedValue::Expr(Box::new(move |backend| expr.expr(backend))),
         }
     }
 
     /// Ascending order by this field.
     pub fn asc(&self) -> OrderBy {
-        OrderBy::new(M::meta(), self.meta(), false)
+        OrderBy::new(M::meta(), self.path, self.meta(), false)
     }
 
     /// Descending order by this field.
     pub fn desc(&self) -> OrderBy {
-        OrderBy::new(M::meta(), self.meta(), true)
+        OrderBy::new(M::meta(), self.path, self.meta(), true)
+    }
+}
+
+/// Lookups through a relation, for foreign key fields.
+impl<M: Model, R: Relation> Field<M, R> {
+    /// A field of the related model, seen from `M`: filters and ordering on it join
+    /// the related table. `Product::category.then(Category::name).eq("Tea")`.
+    ///
+    /// # Panics
+    ///
+    /// When the path would cross more than four relations.
+    pub fn then<U>(self, next: Field<R::Target, U>) -> Field<M, U> {
+        let hop = Hop {
+            model: self.owner,
+            index: u16::try_from(self.index).unwrap_or(u16::MAX),
+        };
+        let path = self
+            .path
+            .join(hop, &next.path)
+            .unwrap_or_else(|| panic!("a lookup may cross at most {MAX_HOPS} relations"));
+        Field {
+            owner: next.owner,
+            index: next.index,
+            path,
+            _types: PhantomData,
+        }
+    }
+
+    /// This relation, for `select_related`.
+    pub fn related(self) -> crate::query::Related<M> {
+        crate::query::Related::new(
+            self.path,
+            Hop {
+                model: self.owner,
+                index: u16::try_from(self.index).unwrap_or(u16::MAX),
+            },
+        )
     }
 }
 
@@ -179,6 +232,8 @@ impl<M: Model, T: FieldType<Base = String>> Field<M, T> {
 /// One `column = value` of an UPDATE, made by [`Field::set`] or [`Field::set_expr`].
 pub struct Assignment {
     pub(crate) field: &'static FieldMeta,
+    /// Set through a relation: an UPDATE can only set its own table's columns.
+    pub(crate) through_relation: bool,
     pub(crate) value: AssignedValue,
 }
 

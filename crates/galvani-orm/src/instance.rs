@@ -87,10 +87,21 @@ pub(crate) async fn delete<M: Model, E: Executor>(obj: &M, db: &E) -> Result<u64
             action: "deleted",
         });
     }
+    let key = obj.pk().to_value();
+    if crate::collector::needed(meta) {
+        let mut keys = Query::select();
+        keys.from(meta.table)
+            .column(meta.pk().column)
+            .and_where(Expr::col(meta.pk().column).eq(key));
+        return crate::executor::atomic(db, |tx| async move {
+            crate::collector::delete(&tx, meta, keys).await
+        })
+        .await;
+    }
     let mut delete = Query::delete();
     delete
         .from_table(meta.table)
-        .and_where(Expr::col(meta.pk().column).eq(obj.pk().to_value()));
+        .and_where(Expr::col(meta.pk().column).eq(key));
     let stmt = Statement::build(&delete, db.backend());
     let sql = stmt.sql.clone();
     db.execute(stmt)

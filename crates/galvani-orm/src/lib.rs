@@ -37,6 +37,7 @@
 extern crate self as galvani_orm;
 
 mod bind;
+mod collector;
 mod db;
 mod error;
 mod executor;
@@ -46,6 +47,8 @@ mod instance;
 pub mod meta;
 mod model;
 mod query;
+mod registry;
+mod relation;
 pub mod schema;
 pub mod testing;
 mod transaction;
@@ -53,12 +56,16 @@ mod types;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
-pub use executor::{Executor, Row, Statement};
+pub use executor::{Executor, Row, Scope, Statement};
 pub use expr::{F, Numeric};
 pub use field::{Assignment, Field};
 pub use galvani_macros::Model;
 pub use model::Model;
-pub use query::{OrderBy, Q, QuerySet};
+pub use query::{OrderBy, Q, QuerySet, Related};
+pub use registry::models;
+pub use relation::{ForeignKey, OneToOne, Relation};
+#[doc(hidden)]
+pub use relation::{RelatedSlot, SelectPlan};
 pub use schema::create_tables;
 pub use transaction::Tx;
 
@@ -67,16 +74,22 @@ pub use types::{FieldType, text};
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
-        Db, Error as DbError, Executor, F, Field, FieldType, Model, OrderBy, Q, QuerySet, Tx,
-        create_tables,
+        Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, Model, OneToOne, OrderBy,
+        Q, QuerySet, Tx, create_tables,
     };
 }
 
 /// What `#[derive(Model)]` expands to refers to these; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use inventory;
     pub use sea_query::Value;
     pub use time::OffsetDateTime;
+
+    /// A model, registered by its derive so deletes can find every relation to it.
+    pub struct ModelEntry(pub fn() -> &'static ModelMeta);
+
+    inventory::collect!(ModelEntry);
 
     use crate::error::{Error, Result};
     use crate::executor::Row;

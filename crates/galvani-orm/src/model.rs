@@ -54,6 +54,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     #[doc(hidden)]
     fn set_pk_from(&mut self, row: &Row, idx: usize) -> Result<()>;
 
+    /// The foreign key field number `index`, for `select_related` to fill.
+    #[doc(hidden)]
+    fn related_slot(&mut self, index: usize) -> Option<&mut dyn crate::relation::RelatedSlot> {
+        let _ = index;
+        None
+    }
+
     /// Sets `auto_now` fields (and `auto_now_add` ones when `adding`) to `now`.
     #[doc(hidden)]
     fn touch(&mut self, adding: bool, now: time::OffsetDateTime);

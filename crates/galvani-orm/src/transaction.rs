@@ -16,8 +16,8 @@ use sqlx::{AssertSqlSafe, Database, Executor as _, Postgres, Sqlite};
 use crate::db::{Backend, Db, Pool};
 use crate::error::{Error, Result};
 use crate::executor::{
-    Executor, Row, Statement, database_error, postgres_execute, postgres_fetch, sqlite_execute,
-    sqlite_fetch,
+    Executor, Row, Scope, Statement, database_error, postgres_execute, postgres_fetch,
+    sqlite_execute, sqlite_fetch,
 };
 
 /// A callback run after the commit.
@@ -289,5 +289,9 @@ impl Executor for Tx {
 
     fn on_commit(&self, callback: Box<dyn FnOnce() + Send>) {
         Tx::on_commit(self, callback);
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope::Tx(self)
     }
 }

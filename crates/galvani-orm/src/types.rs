@@ -25,7 +25,7 @@ use crate::meta::FieldKind;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a model field",
     label = "not a field type",
-    note = "a field is an integer (i16, i32, i64), bool, f64, String, Decimal, Date, Time, OffsetDateTime, Uuid, serde_json::Value or Vec<u8>, or an Option of one"
+    note = "a field is an integer (i16, i32, i64), bool, f64, String, Decimal, Date, Time, OffsetDateTime, Uuid, serde_json::Value, Vec<u8> or ForeignKey<Model>, or an Option of one"
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// How the type is stored unless the field says otherwise (a `String` with

@@ -23,6 +23,14 @@ struct FieldInfo {
     vis: syn::Visibility,
     attrs: FieldAttrs,
     auto_id: bool,
+    relation: Option<RelationInfo>,
+}
+
+/// A `ForeignKey<T>` or `OneToOne<T>` field (possibly in an `Option`).
+struct RelationInfo {
+    target: Type,
+    one_to_one: bool,
+    nullable: bool,
 }
 
 fn expand(input: &DeriveInput) -> Result<TokenStream> {
@@ -52,6 +60,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         let attrs = FieldAttrs::parse(&f.attrs)?;
         fields.push(FieldInfo {
             auto_id: false,
+            relation: relation_of(&f.ty),
             ident,
             ty: f.ty.clone(),
             vis: f.vis.clone(),
@@ -84,7 +93,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         .unwrap_or_else(|| format!("{verbose}s"));
     let ordering = &model.ordering;
     let unique_together = model.unique_together.iter().map(|g| quote!(&[#(#g),*]));
-    let field_metas = fields.iter().map(|f| field_meta(&orm, f));
+    let field_metas = fields.iter().map(|f| field_meta(&orm, f, &lower));
     let count = fields.len();
     let model_name = name.to_string();
 
@@ -123,6 +132,14 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             None
         }
     });
+    let slots = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.relation.is_some())
+        .map(|(i, f)| {
+            let ident = &f.ident;
+            quote!(#i => Some(&mut self.#ident))
+        });
     let handles = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
@@ -187,6 +204,13 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
                 Ok(())
             }
 
+            fn related_slot(&mut self, index: usize) -> Option<&mut dyn #orm::RelatedSlot> {
+                match index {
+                    #(#slots,)*
+                    _ => None,
+                }
+            }
+
             #[allow(unused_variables)]
             fn touch(&mut self, adding: bool, now: #orm::__private::OffsetDateTime) {
                 #(#touches)*
@@ -195,6 +219,10 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
         impl #name {
             #(#handles)*
+        }
+
+        #orm::__private::inventory::submit! {
+            #orm::__private::ModelEntry(<#name as #orm::Model>::meta)
         }
     })
 }
@@ -265,13 +293,31 @@ fn check_field(f: &FieldInfo) -> Result<()> {
             "`auto_now` and `auto_now_add` are for `OffsetDateTime` and `Date` fields",
         ));
     }
-    if a.on_delete.is_some() || a.related_name.is_some() {
-        return Err(syn::Error::new_spanned(
+    match &f.relation {
+        None if a.on_delete.is_some() || a.related_name.is_some() => Err(syn::Error::new_spanned(
             &f.ident,
             "`on_delete` and `related_name` are for relation fields (`ForeignKey<T>`, `OneToOne<T>`)",
-        ));
+        )),
+        Some(_) if a.on_delete.is_none() => Err(syn::Error::new_spanned(
+            &f.ident,
+            "a relation needs `on_delete`: write `#[field(on_delete = Cascade)]` (or Protect, Restrict, SetNull, SetDefault, DoNothing)",
+        )),
+        Some(r) if !r.nullable && a.on_delete.as_ref().is_some_and(|o| o == "SetNull") => {
+            Err(syn::Error::new_spanned(
+                &f.ty,
+                "`on_delete = SetNull` needs a nullable relation: make the field `Option<ForeignKey<...>>`",
+            ))
+        }
+        Some(_)
+            if a.on_delete.as_ref().is_some_and(|o| o == "SetDefault") && a.default.is_none() =>
+        {
+            Err(syn::Error::new_spanned(
+                &f.ident,
+                "`on_delete = SetDefault` needs a `default` (the key to point at instead)",
+            ))
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Names given in model options must be fields.
@@ -296,11 +342,14 @@ fn check_names(model: &ModelAttrs, fields: &[FieldInfo]) -> Result<()> {
     Ok(())
 }
 
-fn field_meta(orm: &TokenStream, f: &FieldInfo) -> TokenStream {
+fn field_meta(orm: &TokenStream, f: &FieldInfo, model_lower: &str) -> TokenStream {
     let a = &f.attrs;
     let ty = &f.ty;
     let name = f.ident.to_string();
-    let column = a.db_column.clone().unwrap_or_else(|| name.clone());
+    let column = a.db_column.clone().unwrap_or_else(|| match f.relation {
+        Some(_) => format!("{name}_id"),
+        None => name.clone(),
+    });
     let kind = if f.auto_id {
         quote!(#orm::meta::FieldKind::AutoId)
     } else if let Some(max_length) = a.max_length {
@@ -318,7 +367,29 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo) -> TokenStream {
         Some(Default::Str(s)) => quote!(Some(#orm::meta::DefaultValue::Str(#s))),
     };
     let primary_key = a.primary_key || f.auto_id;
-    let unique = a.unique;
+    let unique = a.unique || f.relation.as_ref().is_some_and(|r| r.one_to_one);
+    let relation = match &f.relation {
+        None => quote!(None),
+        Some(r) => {
+            let target = &r.target;
+            let kind = if r.one_to_one {
+                quote!(#orm::meta::RelationKind::OneToOne)
+            } else {
+                quote!(#orm::meta::RelationKind::ForeignKey)
+            };
+            let on_delete = a.on_delete.as_ref().expect("checked above");
+            let related_name = a
+                .related_name
+                .clone()
+                .unwrap_or_else(|| format!("{}_set", model_lower));
+            quote!(Some(#orm::meta::RelationMeta {
+                kind: #kind,
+                to: <#target as #orm::Model>::meta,
+                on_delete: #orm::meta::OnDelete::#on_delete,
+                related_name: #related_name,
+            }))
+        }
+    };
     let index = a.index;
     let auto_now = a.auto_now;
     let auto_now_add = a.auto_now_add;
@@ -342,7 +413,7 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo) -> TokenStream {
             auto_now_add: #auto_now_add,
             verbose_name: #verbose,
             help_text: #help,
-            relation: None,
+            relation: #relation,
         }
     }
 }
@@ -366,6 +437,31 @@ fn orm_path() -> TokenStream {
         }
         _ => quote!(::galvani::orm),
     }
+}
+
+/// `ForeignKey<T>`, `OneToOne<T>`, or either in an `Option`.
+fn relation_of(ty: &Type) -> Option<RelationInfo> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let inner = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+            Some(syn::GenericArgument::Type(inner)) => inner,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if last.ident == "Option" {
+        return relation_of(inner).map(|r| RelationInfo {
+            nullable: true,
+            ..r
+        });
+    }
+    let one_to_one = last.ident == "OneToOne";
+    (one_to_one || last.ident == "ForeignKey").then(|| RelationInfo {
+        target: inner.clone(),
+        one_to_one,
+        nullable: false,
+    })
 }
 
 /// The last path segment's name, looking through `Option<...>`.

@@ -6,6 +6,7 @@ use std::ops::{BitAnd, BitOr, Not};
 
 use sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value};
 
+use super::path::Path;
 use crate::db::Backend;
 use crate::meta::{FieldKind, FieldMeta, ModelMeta};
 
@@ -33,6 +34,7 @@ pub(crate) enum Lookup {
 enum Node {
     Lookup {
         table: &'static str,
+        path: Path,
         field: &'static FieldMeta,
         lookup: Lookup,
     },
@@ -65,14 +67,29 @@ pub struct Q(Node);
 impl Q {
     pub(crate) fn lookup(
         model: &'static ModelMeta,
+        path: Path,
         field: &'static FieldMeta,
         lookup: Lookup,
     ) -> Q {
         Q(Node::Lookup {
             table: model.table,
+            path,
             field,
             lookup,
         })
+    }
+
+    /// The relation paths the condition reaches through (each needs a join).
+    pub(crate) fn paths(&self, out: &mut Vec<Path>) {
+        fn walk(node: &Node, out: &mut Vec<Path>) {
+            match node {
+                Node::Lookup { path, .. } if !path.is_empty() => out.push(*path),
+                Node::Lookup { .. } => {}
+                Node::All(nodes) | Node::Any(nodes) => nodes.iter().for_each(|n| walk(n, out)),
+                Node::Not(inner) => walk(inner, out),
+            }
+        }
+        walk(&self.0, out);
     }
 
     /// The condition every row meets.
@@ -98,9 +115,10 @@ fn node_condition(node: &Node, backend: Backend) -> Condition {
     match node {
         Node::Lookup {
             table,
+            path,
             field,
             lookup,
-        } => Condition::all().add(lookup_expr(table, field, lookup, backend)),
+        } => Condition::all().add(lookup_expr(path.alias(table), field, lookup, backend)),
         Node::All(nodes) => nodes
             .iter()
             .fold(Condition::all(), |c, n| c.add(node_condition(n, backend))),
@@ -119,11 +137,7 @@ fn node_condition(node: &Node, backend: Backend) -> Condition {
 
 /// A column as comparisons and ordering see it. SQLite keeps decimals as text (its
 /// numeric affinity would round them to 15 digits), so they are compared as numbers.
-pub(crate) fn column_expr(
-    table: &'static str,
-    field: &'static FieldMeta,
-    backend: Backend,
-) -> Expr {
+pub(crate) fn column_expr(table: String, field: &'static FieldMeta, backend: Backend) -> Expr {
     let col = Expr::col((table, field.column));
     match (backend, field.kind) {
         (Backend::Sqlite, FieldKind::Decimal { .. }) => {
@@ -162,12 +176,12 @@ fn glob_escaped(s: &str) -> String {
 }
 
 fn lookup_expr(
-    table: &'static str,
+    table: String,
     field: &'static FieldMeta,
     lookup: &Lookup,
     backend: Backend,
 ) -> Expr {
-    let col = || column_expr(table, field, backend);
+    let col = || column_expr(table.clone(), field, backend);
     let upper = |e: Expr| Expr::from(Func::upper(e));
     // Case-sensitive matching: GLOB on SQLite (its LIKE ignores ASCII case), LIKE elsewhere.
     let matching = |before: &str, value: &str, after: &str| match backend {

@@ -2,6 +2,7 @@
 
 use sea_query::{Order, SelectStatement};
 
+use super::path::Path;
 use crate::db::Backend;
 
 use crate::meta::{FieldMeta, ModelMeta};
@@ -23,6 +24,7 @@ use crate::meta::{FieldMeta, ModelMeta};
 #[derive(Debug, Clone, Copy)]
 pub struct OrderBy {
     table: &'static str,
+    path: Path,
     field: &'static FieldMeta,
     descending: bool,
 }
@@ -30,11 +32,13 @@ pub struct OrderBy {
 impl OrderBy {
     pub(crate) fn new(
         model: &'static ModelMeta,
+        path: Path,
         field: &'static FieldMeta,
         descending: bool,
     ) -> Self {
         OrderBy {
             table: model.table,
+            path,
             field,
             descending,
         }
@@ -52,9 +56,14 @@ impl OrderBy {
                 };
                 model
                     .field(name)
-                    .map(|field| OrderBy::new(model, field, descending))
+                    .map(|field| OrderBy::new(model, Path::EMPTY, field, descending))
             })
             .collect()
+    }
+
+    /// The relation path the term reaches through.
+    pub(crate) fn path(&self) -> Path {
+        self.path
     }
 
     /// The same term, the other way round (for `last()`).
@@ -72,7 +81,7 @@ impl OrderBy {
             Order::Asc
         };
         select.order_by_expr(
-            super::filter::column_expr(self.table, self.field, backend),
+            super::filter::column_expr(self.path.alias(self.table), self.field, backend),
             order,
         );
     }

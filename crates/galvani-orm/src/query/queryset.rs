@@ -6,11 +6,14 @@ use std::ops::{Bound, RangeBounds};
 
 use sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
-use super::{OrderBy, Q};
+use super::path::{Hop, Path};
+use super::related::{add_to_plan, plan_paths};
+use super::{OrderBy, Q, Related, select_width};
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Statement};
+use crate::executor::{Executor, Row, Statement};
 use crate::field::Assignment;
 use crate::model::Model;
+use crate::relation::SelectPlan;
 
 /// Rows of model `M`, filtered, ordered and sliced; nothing runs until a method that
 /// takes an executor ([`all`](QuerySet::all), [`get`](QuerySet::get),
@@ -49,6 +52,7 @@ pub struct QuerySet<M> {
     offset: u64,
     limit: Option<u64>,
     distinct: bool,
+    related: Vec<SelectPlan>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -60,6 +64,7 @@ impl<M> Clone for QuerySet<M> {
             offset: self.offset,
             limit: self.limit,
             distinct: self.distinct,
+            related: self.related.clone(),
             _model: PhantomData,
         }
     }
@@ -80,6 +85,7 @@ impl<M: Model> QuerySet<M> {
             offset: 0,
             limit: None,
             distinct: false,
+            related: Vec::new(),
             _model: PhantomData,
         }
     }
@@ -126,6 +132,15 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
+    /// Loads these relations in the same query (LEFT JOINs), so that reading
+    /// `product.category.cached()` needs no query per row.
+    pub fn select_related(mut self, relations: impl IntoIterator<Item = Related<M>>) -> Self {
+        for relation in relations {
+            add_to_plan(&mut self.related, relation.path().hops());
+        }
+        self
+    }
+
     /// Each distinct row once.
     pub fn distinct(mut self) -> Self {
         self.distinct = true;
@@ -139,6 +154,26 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// The relation paths the filter and the ordering reach through.
+    fn joined_paths(&self) -> Vec<Path> {
+        let mut paths = Vec::new();
+        self.filter.paths(&mut paths);
+        paths.extend(
+            self.ordering()
+                .iter()
+                .map(OrderBy::path)
+                .filter(|p| !p.is_empty()),
+        );
+        paths
+    }
+
+    fn add_joins(select: &mut SelectStatement, paths: &[Path]) {
+        let mut done = Vec::new();
+        for path in paths {
+            path.add_joins(M::meta().table, select, &mut done);
+        }
+    }
+
     fn select(&self, backend: crate::Backend) -> SelectStatement {
         let meta = M::meta();
         let mut select = Query::select();
@@ -146,6 +181,18 @@ impl<M: Model> QuerySet<M> {
         for field in meta.fields {
             select.column((meta.table, field.column));
         }
+        let mut loaded = Vec::new();
+        plan_paths(&self.related, Path::EMPTY, &mut loaded);
+        for path in &loaded {
+            let alias = path.alias(meta.table);
+            let target = path.hops().last().map_or(meta, Hop::target);
+            for field in target.fields {
+                select.column((alias.clone(), field.column));
+            }
+        }
+        let mut paths = loaded;
+        paths.extend(self.joined_paths());
+        Self::add_joins(&mut select, &paths);
         select.cond_where(self.filter.condition(backend));
         if self.distinct {
             select.distinct();
@@ -170,10 +217,12 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    /// The condition an UPDATE or DELETE of these rows needs: the filter, or for a
-    /// slice, membership in the keys the slice selects (SQL has no LIMIT there).
+    /// The condition an UPDATE or DELETE of these rows needs: the filter, or, for a
+    /// slice or a filter through relations, membership in the keys the query selects
+    /// (SQL has no LIMIT or JOIN there).
     fn rows_condition(&self, backend: crate::Backend) -> Condition {
-        if self.limit.is_none() && self.offset == 0 {
+        let joins = self.joined_paths();
+        if self.limit.is_none() && self.offset == 0 && joins.is_empty() {
             return self.filter.condition(backend);
         }
         let meta = M::meta();
@@ -181,6 +230,7 @@ impl<M: Model> QuerySet<M> {
         keys.from(meta.table)
             .column((meta.table, meta.pk().column))
             .cond_where(self.filter.condition(backend));
+        Self::add_joins(&mut keys, &joins);
         for term in self.ordering() {
             term.apply(&mut keys, backend);
         }
@@ -197,7 +247,20 @@ impl<M: Model> QuerySet<M> {
     pub async fn all<E: Executor>(&self, db: &E) -> Result<Vec<M>> {
         let stmt = Statement::build(&self.select(db.backend()), db.backend());
         let rows = db.fetch_all(stmt).await?;
-        rows.iter().map(|row| M::from_row(row, 0)).collect()
+        rows.iter().map(|row| self.read(row)).collect()
+    }
+
+    /// One row: the model's columns, then each loaded relation's.
+    fn read(&self, row: &Row) -> Result<M> {
+        let mut value = M::from_row(row, 0)?;
+        let mut offset = M::meta().fields.len();
+        for plan in &self.related {
+            match value.related_slot(usize::from(plan.hop.index)) {
+                Some(slot) => offset += slot.fill(row, offset, &plan.children)?,
+                None => offset += select_width(plan.hop.target(), &plan.children),
+            }
+        }
+        Ok(value)
     }
 
     /// The one matching row: [`Error::DoesNotExist`] when there is none,
@@ -221,7 +284,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn first<E: Executor>(&self, db: &E) -> Result<Option<M>> {
         let mut qs = self.clone();
         if qs.ordering().is_empty() {
-            qs = qs.order_by([OrderBy::new(M::meta(), M::meta().pk(), false)]);
+            qs = qs.order_by([OrderBy::new(M::meta(), Path::EMPTY, M::meta().pk(), false)]);
         }
         Ok(qs.slice(..1).all(db).await?.into_iter().next())
     }
@@ -230,7 +293,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn last<E: Executor>(&self, db: &E) -> Result<Option<M>> {
         let mut terms = self.ordering();
         if terms.is_empty() {
-            terms.push(OrderBy::new(M::meta(), M::meta().pk(), false));
+            terms.push(OrderBy::new(M::meta(), Path::EMPTY, M::meta().pk(), false));
         }
         let reversed = terms.into_iter().map(OrderBy::reversed);
         self.clone().order_by(reversed).first(db).await
@@ -244,6 +307,7 @@ impl<M: Model> QuerySet<M> {
             .from(meta.table)
             .column((meta.table, meta.pk().column))
             .cond_where(self.filter.condition(db.backend()));
+        Self::add_joins(&mut inner, &self.joined_paths());
         if self.distinct {
             inner.distinct();
         }
@@ -310,6 +374,12 @@ impl<M: Model> QuerySet<M> {
         update.table(meta.table);
         let mut any = false;
         for assignment in assignments {
+            if assignment.through_relation {
+                return Err(Error::InvalidValue {
+                    field: format!("{}.{}", meta.label(), assignment.field.name),
+                    detail: "an update sets the model's own fields; update the related model's rows instead".into(),
+                });
+            }
             update.value(assignment.field.column, assignment.expr(backend));
             any = true;
         }
@@ -324,12 +394,26 @@ impl<M: Model> QuerySet<M> {
             .map_err(|e| crate::instance::with_model(e, &sql, meta))
     }
 
-    /// Deletes every matching row; returns how many went.
+    /// Deletes every matching row, applying the `on_delete` rule of every relation to
+    /// them (CASCADE, PROTECT, ...) on any backend; returns how many rows went. With
+    /// relations to follow it runs in a transaction (a savepoint inside one).
     pub async fn delete<E: Executor>(&self, db: &E) -> Result<u64> {
         let meta = M::meta();
+        let backend = db.backend();
+        if crate::collector::needed(meta) {
+            let mut keys = Query::select();
+            keys.from(meta.table)
+                .column((meta.table, meta.pk().column))
+                .cond_where(self.rows_condition(backend));
+            return crate::executor::atomic(db, |tx| async move {
+                crate::collector::delete(&tx, meta, keys).await
+            })
+            .await;
+        }
         let mut delete = Query::delete();
-        delete.from_table(meta.table);
-        delete.cond_where(self.rows_condition(db.backend()));
-        db.execute(Statement::build(&delete, db.backend())).await
+        delete
+            .from_table(meta.table)
+            .cond_where(self.rows_condition(backend));
+        db.execute(Statement::build(&delete, backend)).await
     }
 }

@@ -6,4 +6,5 @@ mod support;
 
 mod instances;
 mod queries;
+mod relations;
 mod transactions;

@@ -64,7 +64,77 @@ pub struct Sample {
     pub maybe_amount: Option<Decimal>,
 }
 
-/// Every test model, in creation order.
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop")]
+pub struct Brand {
+    pub id: i64,
+    #[field(max_length = 50)]
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop")]
+pub struct Supplier {
+    pub id: i64,
+    #[field(max_length = 50)]
+    pub name: String,
+}
+
+/// A tree: sections inside sections.
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop", ordering = ["name"])]
+pub struct Section {
+    pub id: i64,
+    #[field(max_length = 50)]
+    pub name: String,
+    #[field(on_delete = Cascade, related_name = "children")]
+    pub parent: Option<ForeignKey<Section>>,
+}
+
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop", ordering = ["name"])]
+pub struct Item {
+    pub id: i64,
+    #[field(max_length = 50)]
+    pub name: String,
+    #[field(on_delete = Cascade, related_name = "items")]
+    pub section: ForeignKey<Section>,
+    #[field(on_delete = SetNull)]
+    pub supplier: Option<ForeignKey<Supplier>>,
+    #[field(on_delete = Protect)]
+    pub brand: ForeignKey<Brand>,
+}
+
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop")]
+pub struct Review {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub item: ForeignKey<Item>,
+    pub stars: i16,
+}
+
+/// Deleting its item directly is refused; deleting the section takes both.
+#[derive(Model, Debug, Clone)]
+#[model(app = "shop")]
+pub struct Feature {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub section: ForeignKey<Section>,
+    #[field(on_delete = Restrict)]
+    pub item: OneToOne<Item>,
+}
+
+/// Every test model, in creation order (a model after those it refers to).
 pub fn all() -> Vec<&'static ModelMeta> {
-    vec![Product::meta(), Sample::meta()]
+    vec![
+        Product::meta(),
+        Sample::meta(),
+        Brand::meta(),
+        Supplier::meta(),
+        Section::meta(),
+        Item::meta(),
+        Review::meta(),
+        Feature::meta(),
+    ]
 }

@@ -1,0 +1,324 @@
+//! Foreign keys: lookups and ordering across them, select_related, loading, and the
+//! on_delete rules, applied by Galvani on both backends.
+
+use galvani_orm::prelude::*;
+use galvani_orm::testing::assert_num_queries;
+
+use crate::models::{Brand, Feature, Item, Review, Section, Supplier};
+
+struct Shop {
+    brand: Brand,
+    supplier: Supplier,
+    drinks: Section,
+    tea: Section,
+    coffee: Section,
+    assam: Item,
+    espresso: Item,
+}
+
+async fn saved<M: Model>(mut value: M, db: &Db) -> M {
+    value.save(db).await.unwrap();
+    value
+}
+
+async fn shop(db: &Db) -> Shop {
+    let brand = saved(
+        Brand {
+            id: 0,
+            name: "Acme".into(),
+        },
+        db,
+    )
+    .await;
+    let supplier = saved(
+        Supplier {
+            id: 0,
+            name: "Leaf & Bean".into(),
+        },
+        db,
+    )
+    .await;
+    let drinks = saved(
+        Section {
+            id: 0,
+            name: "Drinks".into(),
+            parent: None,
+        },
+        db,
+    )
+    .await;
+    let tea = saved(
+        Section {
+            id: 0,
+            name: "Tea".into(),
+            parent: Some(ForeignKey::to(&drinks)),
+        },
+        db,
+    )
+    .await;
+    let coffee = saved(
+        Section {
+            id: 0,
+            name: "Coffee".into(),
+            parent: Some(ForeignKey::to(&drinks)),
+        },
+        db,
+    )
+    .await;
+    let item = |name: &str, section: &Section| Item {
+        id: 0,
+        name: name.into(),
+        section: ForeignKey::to(section),
+        supplier: Some(ForeignKey::to(&supplier)),
+        brand: ForeignKey::to(&brand),
+    };
+    let assam = saved(item("Assam", &tea), db).await;
+    let espresso = saved(item("Espresso", &coffee), db).await;
+    saved(item("Darjeeling", &tea), db).await;
+    saved(
+        Review {
+            id: 0,
+            item: ForeignKey::to(&assam),
+            stars: 5,
+        },
+        db,
+    )
+    .await;
+    Shop {
+        brand,
+        supplier,
+        drinks,
+        tea,
+        coffee,
+        assam,
+        espresso,
+    }
+}
+
+fn names(items: &[Item]) -> Vec<&str> {
+    items.iter().map(|i| i.name.as_str()).collect()
+}
+
+async fn lookups_and_ordering_cross_relations(db: Db) {
+    let s = shop(&db).await;
+    let teas = Item::objects()
+        .filter(Item::section.then(Section::name).eq("Tea"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(names(&teas), ["Assam", "Darjeeling"]);
+    // Two relations away: the section's parent.
+    let drinks = Item::objects()
+        .filter(
+            Item::section
+                .then(Section::parent)
+                .then(Section::name)
+                .eq("Drinks"),
+        )
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(drinks, 3);
+    // By key, or by the row itself.
+    assert_eq!(
+        Item::objects()
+            .filter(Item::section.eq(&s.coffee))
+            .count(&db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        Item::objects()
+            .filter(Item::section.eq(s.tea.id))
+            .count(&db)
+            .await
+            .unwrap(),
+        2
+    );
+    let by_section = Item::objects()
+        .order_by([Item::section.then(Section::name).asc(), Item::name.desc()])
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(names(&by_section), ["Espresso", "Darjeeling", "Assam"]);
+    // A nullable relation: rows without one match `is_null`.
+    let roots = Section::objects()
+        .filter(Section::parent.then(Section::name).is_null(true))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        roots.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Drinks"]
+    );
+    // Deleting and updating through a filter on a relation.
+    let changed = Item::objects()
+        .filter(Item::section.then(Section::name).eq("Coffee"))
+        .update([Item::name.set("Ristretto")], &db)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let through = Item::objects()
+        .update([Item::section.then(Section::name).set("x")], &db)
+        .await
+        .unwrap_err();
+    assert!(matches!(through, DbError::InvalidValue { .. }), "{through}");
+}
+
+async fn select_related_loads_in_one_query(db: Db) {
+    shop(&db).await;
+    let items = assert_num_queries(
+        &db,
+        1,
+        Item::objects()
+            .select_related([
+                Item::section.related(),
+                Item::section.then(Section::parent).related(),
+                Item::brand.related(),
+            ])
+            .all(&db),
+    )
+    .await
+    .unwrap();
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        let section = item.section.cached().expect("the section was loaded");
+        assert!(["Tea", "Coffee"].contains(&section.name.as_str()));
+        let parent = section
+            .parent
+            .as_ref()
+            .and_then(|p| p.cached())
+            .expect("and its parent");
+        assert_eq!(parent.name, "Drinks");
+        assert_eq!(item.brand.cached().unwrap().name, "Acme");
+        assert!(
+            item.supplier.as_ref().unwrap().cached().is_none(),
+            "not asked for"
+        );
+    }
+    // A missing row (NULL key) leaves nothing loaded.
+    let sections = Section::objects()
+        .select_related([Section::parent.related()])
+        .all(&db)
+        .await
+        .unwrap();
+    let drinks = sections.iter().find(|s| s.name == "Drinks").unwrap();
+    assert!(drinks.parent.is_none());
+}
+
+async fn a_relation_loads_on_demand(db: Db) {
+    let s = shop(&db).await;
+    let mut item = Item::objects()
+        .filter(Item::id.eq(s.espresso.id))
+        .get(&db)
+        .await
+        .unwrap();
+    assert!(item.section.cached().is_none());
+    let section = assert_num_queries(&db, 1, item.section.load(&db))
+        .await
+        .unwrap();
+    assert_eq!(section.name, "Coffee");
+    // Loaded once, kept.
+    assert_num_queries(&db, 0, item.section.load(&db))
+        .await
+        .unwrap();
+    assert_eq!(item.section.fetch(&db).await.unwrap().name, "Coffee");
+}
+
+async fn cascade_follows_every_level(db: Db) {
+    let s = shop(&db).await;
+    // Deleting the root takes its sections, their items, and the items' reviews.
+    let n = s.drinks.delete(&db).await.unwrap();
+    assert_eq!(n, 3, "the root and the two sections inside it");
+    assert_eq!(Section::objects().count(&db).await.unwrap(), 0);
+    assert_eq!(Item::objects().count(&db).await.unwrap(), 0);
+    assert_eq!(Review::objects().count(&db).await.unwrap(), 0);
+    // What nothing referred to stays.
+    assert_eq!(Brand::objects().count(&db).await.unwrap(), 1);
+    assert_eq!(Supplier::objects().count(&db).await.unwrap(), 1);
+}
+
+async fn protect_refuses_and_changes_nothing(db: Db) {
+    let s = shop(&db).await;
+    let err = s.brand.delete(&db).await.unwrap_err();
+    match &err {
+        DbError::Protected {
+            model,
+            referrer,
+            field,
+            count,
+        } => {
+            assert_eq!(
+                (model.as_str(), referrer.as_str(), field.as_str(), *count),
+                ("shop.Brand", "shop.Item", "brand", 3)
+            );
+        }
+        other => panic!("expected Protected, got {other}"),
+    }
+    assert_eq!(Brand::objects().count(&db).await.unwrap(), 1);
+    // Also through a QuerySet, and nothing of a cascade half-done: deleting a section
+    // whose items are protected by nothing else works, but the brand stays protected.
+    assert!(Brand::objects().delete(&db).await.is_err());
+    assert_eq!(Item::objects().count(&db).await.unwrap(), 3);
+}
+
+async fn set_null_rewrites_references(db: Db) {
+    let s = shop(&db).await;
+    s.supplier.delete(&db).await.unwrap();
+    let items = Item::objects().all(&db).await.unwrap();
+    assert_eq!(items.len(), 3, "the items stay");
+    assert!(items.iter().all(|i| i.supplier.is_none()));
+}
+
+async fn restrict_allows_only_a_cascade_that_takes_the_referrer(db: Db) {
+    let s = shop(&db).await;
+    saved(
+        Feature {
+            id: 0,
+            section: ForeignKey::to(&s.tea),
+            item: ForeignKey::to(&s.assam),
+        },
+        &db,
+    )
+    .await;
+    let err = s.assam.delete(&db).await.unwrap_err();
+    assert!(matches!(err, DbError::Protected { .. }), "{err}");
+    assert_eq!(Item::objects().count(&db).await.unwrap(), 3);
+    // Deleting the section deletes the feature too, so the restriction is met.
+    s.tea.delete(&db).await.unwrap();
+    assert_eq!(Feature::objects().count(&db).await.unwrap(), 0);
+    assert_eq!(
+        names(&Item::objects().all(&db).await.unwrap()),
+        ["Espresso"]
+    );
+}
+
+async fn a_missing_referred_row_is_a_typed_error(db: Db) {
+    let s = shop(&db).await;
+    let mut orphan = Item {
+        id: 0,
+        name: "Orphan".into(),
+        section: ForeignKey::new(999_999),
+        supplier: None,
+        brand: ForeignKey::to(&s.brand),
+    };
+    let err = orphan.save(&db).await.unwrap_err();
+    assert!(matches!(err, DbError::ForeignKeyViolation { .. }), "{err}");
+    assert_eq!(
+        Item::objects().count(&db).await.unwrap(),
+        3,
+        "nothing half-written"
+    );
+}
+
+crate::backend_tests!(
+    lookups_and_ordering_cross_relations,
+    select_related_loads_in_one_query,
+    a_relation_loads_on_demand,
+    cascade_follows_every_level,
+    protect_refuses_and_changes_nothing,
+    set_null_rewrites_references,
+    restrict_allows_only_a_cascade_that_takes_the_referrer,
+    a_missing_referred_row_is_a_typed_error,
+);
