@@ -13,7 +13,7 @@ use crate::registry::referrers;
 
 /// Keys per `IN (...)` list: well under SQLite's 32,766 parameters and PostgreSQL's
 /// 65,535, leaving room for the rest of the statement.
-const CHUNK: usize = 900;
+pub(crate) const CHUNK: usize = 900;
 
 /// Whether deleting rows of `model` needs the collector (something refers to it).
 pub(crate) fn needed(model: &'static ModelMeta) -> bool {

@@ -49,6 +49,7 @@ mod model;
 mod query;
 mod registry;
 mod relation;
+mod reverse;
 pub mod schema;
 pub mod testing;
 mod transaction;
@@ -66,6 +67,7 @@ pub use registry::models;
 pub use relation::{ForeignKey, OneToOne, Relation};
 #[doc(hidden)]
 pub use relation::{RelatedSlot, SelectPlan};
+pub use reverse::{Prefetch, Reverse};
 pub use schema::create_tables;
 pub use transaction::Tx;
 
@@ -75,7 +77,7 @@ pub use types::{FieldType, text};
 pub mod prelude {
     pub use crate::{
         Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, Model, OneToOne, OrderBy,
-        Q, QuerySet, Tx, create_tables,
+        Q, QuerySet, Reverse, Tx, create_tables,
     };
 }
 

@@ -162,6 +162,18 @@ pub struct ManyToManyMeta {
     pub related_name: &'static str,
 }
 
+/// The other side of a foreign key, declared on the referred model
+/// (`#[field(reverse = "category")] products: Reverse<Product>`): not a column.
+#[derive(Debug, Clone, Copy)]
+pub struct ReverseMeta {
+    /// The Rust field name on this model.
+    pub name: &'static str,
+    /// The referring model.
+    pub model: fn() -> &'static ModelMeta,
+    /// The referring model's foreign key field (its Rust name).
+    pub field: &'static str,
+}
+
 /// An index over one or more columns.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexMeta {
@@ -195,6 +207,8 @@ pub struct ModelMeta {
     pub fields: &'static [FieldMeta],
     /// Many-to-many relations.
     pub many_to_many: &'static [ManyToManyMeta],
+    /// Reverse sides of foreign keys that the model declares.
+    pub reverse: &'static [ReverseMeta],
     /// Default ordering: field names, `-` first for descending.
     pub ordering: &'static [&'static str],
     /// Groups of fields unique together.

@@ -61,6 +61,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         None
     }
 
+    /// The reverse side number `index` (a `Reverse<T>`), for `prefetch_related`.
+    #[doc(hidden)]
+    fn reverse_slot(&mut self, index: usize) -> Option<&mut dyn std::any::Any> {
+        let _ = index;
+        None
+    }
+
     /// Sets `auto_now` fields (and `auto_now_add` ones when `adding`) to `now`.
     #[doc(hidden)]
     fn touch(&mut self, adding: bool, now: time::OffsetDateTime);

@@ -69,9 +69,10 @@ pub(crate) struct FieldAttrs {
     pub help_text: Option<String>,
     pub on_delete: Option<syn::Ident>,
     pub related_name: Option<String>,
+    pub reverse: Option<String>,
 }
 
-const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name";
+const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name, reverse";
 
 const ON_DELETE: &[&str] = &[
     "Cascade",
@@ -101,6 +102,7 @@ impl FieldAttrs {
                     "verbose_name" => out.verbose_name = Some(string(&meta)?),
                     "help_text" => out.help_text = Some(string(&meta)?),
                     "related_name" => out.related_name = Some(string(&meta)?),
+                    "reverse" => out.reverse = Some(string(&meta)?),
                     "default" => out.default = Some(default(&meta)?),
                     "on_delete" => {
                         let value: syn::Ident = meta.value()?.parse()?;

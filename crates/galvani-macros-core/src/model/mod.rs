@@ -55,9 +55,26 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
     };
     let model = ModelAttrs::parse(&input.attrs)?;
     let mut fields = Vec::new();
+    let mut reverses = Vec::new();
     for f in &named.named {
         let ident = f.ident.clone().expect("named fields have names");
         let attrs = FieldAttrs::parse(&f.attrs)?;
+        if let Some(target) = generic_of(&f.ty, "Reverse") {
+            let Some(fk) = attrs.reverse.clone() else {
+                return Err(syn::Error::new_spanned(
+                    &ident,
+                    "a `Reverse<T>` field needs the foreign key it mirrors: write `#[field(reverse = \"category\")]` (the field of T that refers to this model)",
+                ));
+            };
+            reverses.push((ident, target.clone(), fk, f.vis.clone()));
+            continue;
+        }
+        if attrs.reverse.is_some() {
+            return Err(syn::Error::new_spanned(
+                &ident,
+                "`reverse` is for `Reverse<T>` fields",
+            ));
+        }
         fields.push(FieldInfo {
             auto_id: false,
             relation: relation_of(&f.ty),
@@ -103,6 +120,35 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         let field = ident.to_string();
         quote!(#ident: #orm::__private::read::<#ty>(row, offset + #i, meta, #field)?)
     });
+    let reverse_defaults = reverses
+        .iter()
+        .map(|(ident, ..)| quote!(#ident: ::std::default::Default::default()));
+    let reverse_metas = reverses.iter().map(|(ident, target, fk, _)| {
+        let name = ident.to_string();
+        quote!(#orm::meta::ReverseMeta {
+            name: #name,
+            model: <#target as #orm::Model>::meta,
+            field: #fk,
+        })
+    });
+    let reverse_slots = reverses
+        .iter()
+        .enumerate()
+        .map(|(i, (ident, ..))| quote!(#i => Some(&mut self.#ident)));
+    let reverse_methods = reverses.iter().map(|(ident, target, fk, vis)| {
+        let fk = Ident::new(fk, Span::call_site());
+        let doc = format!(
+            "The `{target}` rows whose `{fk}` refers to this row, as a QuerySet.",
+            target = quote!(#target)
+        );
+        quote! {
+            #[doc = #doc]
+            #vis fn #ident(&self) -> #orm::QuerySet<#target> {
+                <#target as #orm::Model>::objects().filter(<#target>::#fk.eq(self))
+            }
+        }
+    });
+    let reverse_count = reverses.len();
     let values = fields.iter().map(|f| {
         let ident = &f.ident;
         quote!(#orm::FieldType::to_value(&self.#ident))
@@ -153,11 +199,16 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
     });
     let meta_static = format_ident!("__GALVANI_META_{}", name.to_string().to_uppercase());
     let fields_static = format_ident!("__GALVANI_FIELDS_{}", name.to_string().to_uppercase());
+    let reverse_static = format_ident!("__GALVANI_REVERSE_{}", name.to_string().to_uppercase());
 
     Ok(quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         static #fields_static: [#orm::meta::FieldMeta; #count] = [#(#field_metas),*];
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        static #reverse_static: [#orm::meta::ReverseMeta; #reverse_count] = [#(#reverse_metas),*];
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
@@ -167,6 +218,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             table: #table,
             fields: &#fields_static,
             many_to_many: &[],
+            reverse: &#reverse_static,
             ordering: &[#(#ordering),*],
             unique_together: &[#(#unique_together),*],
             indexes: &[],
@@ -184,7 +236,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
             fn from_row(row: &#orm::Row, offset: usize) -> #orm::Result<Self> {
                 let meta = Self::meta();
-                Ok(#name { #(#reads),* })
+                Ok(#name { #(#reads,)* #(#reverse_defaults,)* })
             }
 
             fn values(&self) -> ::std::vec::Vec<#orm::__private::Value> {
@@ -211,6 +263,13 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
                 }
             }
 
+            fn reverse_slot(&mut self, index: usize) -> Option<&mut dyn ::std::any::Any> {
+                match index {
+                    #(#reverse_slots,)*
+                    _ => None,
+                }
+            }
+
             #[allow(unused_variables)]
             fn touch(&mut self, adding: bool, now: #orm::__private::OffsetDateTime) {
                 #(#touches)*
@@ -219,6 +278,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
         impl #name {
             #(#handles)*
+            #(#reverse_methods)*
         }
 
         #orm::__private::inventory::submit! {
@@ -436,6 +496,22 @@ fn orm_path() -> TokenStream {
             quote!(::#n::orm)
         }
         _ => quote!(::galvani::orm),
+    }
+}
+
+/// `T` when `ty` is `Wrapper<T>`.
+fn generic_of<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+            Some(syn::GenericArgument::Type(inner)) => Some(inner),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

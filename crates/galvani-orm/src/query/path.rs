@@ -38,6 +38,7 @@ fn no_model() -> &'static ModelMeta {
         table: "",
         fields: &[],
         many_to_many: &[],
+        reverse: &[],
         ordering: &[],
         unique_together: &[],
         indexes: &[],

@@ -14,6 +14,7 @@ use crate::executor::{Executor, Row, Statement};
 use crate::field::Assignment;
 use crate::model::Model;
 use crate::relation::SelectPlan;
+use crate::reverse::Prefetch;
 
 /// Rows of model `M`, filtered, ordered and sliced; nothing runs until a method that
 /// takes an executor ([`all`](QuerySet::all), [`get`](QuerySet::get),
@@ -53,6 +54,7 @@ pub struct QuerySet<M> {
     limit: Option<u64>,
     distinct: bool,
     related: Vec<SelectPlan>,
+    prefetch: Vec<Prefetch<M>>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -65,6 +67,7 @@ impl<M> Clone for QuerySet<M> {
             limit: self.limit,
             distinct: self.distinct,
             related: self.related.clone(),
+            prefetch: self.prefetch.clone(),
             _model: PhantomData,
         }
     }
@@ -86,6 +89,7 @@ impl<M: Model> QuerySet<M> {
             limit: None,
             distinct: false,
             related: Vec::new(),
+            prefetch: Vec::new(),
             _model: PhantomData,
         }
     }
@@ -138,6 +142,13 @@ impl<M: Model> QuerySet<M> {
         for relation in relations {
             add_to_plan(&mut self.related, relation.path().hops());
         }
+        self
+    }
+
+    /// Loads rows referring to these (each a foreign key handle's `reverse()`) with one
+    /// more query per relation, whatever the number of rows: no N+1.
+    pub fn prefetch_related(mut self, prefetches: impl IntoIterator<Item = Prefetch<M>>) -> Self {
+        self.prefetch.extend(prefetches);
         self
     }
 
@@ -247,7 +258,14 @@ impl<M: Model> QuerySet<M> {
     pub async fn all<E: Executor>(&self, db: &E) -> Result<Vec<M>> {
         let stmt = Statement::build(&self.select(db.backend()), db.backend());
         let rows = db.fetch_all(stmt).await?;
-        rows.iter().map(|row| self.read(row)).collect()
+        let mut out = rows
+            .iter()
+            .map(|row| self.read(row))
+            .collect::<Result<Vec<M>>>()?;
+        for prefetch in &self.prefetch {
+            prefetch.run(&mut out, db.scope()).await?;
+        }
+        Ok(out)
     }
 
     /// One row: the model's columns, then each loaded relation's.

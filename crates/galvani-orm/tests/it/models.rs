@@ -89,6 +89,10 @@ pub struct Section {
     pub name: String,
     #[field(on_delete = Cascade, related_name = "children")]
     pub parent: Option<ForeignKey<Section>>,
+    #[field(reverse = "parent")]
+    pub children: Reverse<Section>,
+    #[field(reverse = "section")]
+    pub items: Reverse<Item>,
 }
 
 #[derive(Model, Debug, Clone)]
@@ -103,6 +107,8 @@ pub struct Item {
     pub supplier: Option<ForeignKey<Supplier>>,
     #[field(on_delete = Protect)]
     pub brand: ForeignKey<Brand>,
+    #[field(reverse = "item")]
+    pub reviews: Reverse<Review>,
 }
 
 #[derive(Model, Debug, Clone)]

@@ -43,6 +43,8 @@ async fn shop(db: &Db) -> Shop {
             id: 0,
             name: "Drinks".into(),
             parent: None,
+            children: Reverse::default(),
+            items: Reverse::default(),
         },
         db,
     )
@@ -52,6 +54,8 @@ async fn shop(db: &Db) -> Shop {
             id: 0,
             name: "Tea".into(),
             parent: Some(ForeignKey::to(&drinks)),
+            children: Reverse::default(),
+            items: Reverse::default(),
         },
         db,
     )
@@ -61,6 +65,8 @@ async fn shop(db: &Db) -> Shop {
             id: 0,
             name: "Coffee".into(),
             parent: Some(ForeignKey::to(&drinks)),
+            children: Reverse::default(),
+            items: Reverse::default(),
         },
         db,
     )
@@ -71,6 +77,7 @@ async fn shop(db: &Db) -> Shop {
         section: ForeignKey::to(section),
         supplier: Some(ForeignKey::to(&supplier)),
         brand: ForeignKey::to(&brand),
+        reviews: Reverse::default(),
     };
     let assam = saved(item("Assam", &tea), db).await;
     let espresso = saved(item("Espresso", &coffee), db).await;
@@ -302,6 +309,7 @@ async fn a_missing_referred_row_is_a_typed_error(db: Db) {
         section: ForeignKey::new(999_999),
         supplier: None,
         brand: ForeignKey::to(&s.brand),
+        reviews: Reverse::default(),
     };
     let err = orphan.save(&db).await.unwrap_err();
     assert!(matches!(err, DbError::ForeignKeyViolation { .. }), "{err}");
@@ -312,7 +320,63 @@ async fn a_missing_referred_row_is_a_typed_error(db: Db) {
     );
 }
 
+async fn reverse_sides_query_and_prefetch(db: Db) {
+    let s = shop(&db).await;
+    assert_eq!(s.tea.items().count(&db).await.unwrap(), 2);
+    assert_eq!(s.drinks.children().count(&db).await.unwrap(), 2);
+    let sections = assert_num_queries(
+        &db,
+        3,
+        Section::objects()
+            .prefetch_related([Item::section.reverse(), Section::parent.reverse()])
+            .all(&db),
+    )
+    .await
+    .unwrap();
+    let by_name = |name: &str| sections.iter().find(|s| s.name == name).unwrap();
+    let tea_items: Vec<&str> = by_name("Tea")
+        .items
+        .cached()
+        .unwrap()
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(
+        tea_items,
+        ["Assam", "Darjeeling"],
+        "in the items' own ordering"
+    );
+    assert_eq!(by_name("Coffee").items.cached().unwrap().len(), 1);
+    assert_eq!(
+        by_name("Drinks").items.cached().unwrap().len(),
+        0,
+        "loaded, and empty"
+    );
+    assert_eq!(by_name("Drinks").children.cached().unwrap().len(), 2);
+    // Only the parents of the QuerySet are looked up; an empty QuerySet asks nothing.
+    let none = assert_num_queries(
+        &db,
+        1,
+        Section::objects()
+            .filter(Q::none())
+            .prefetch_related([Item::section.reverse()])
+            .all(&db),
+    )
+    .await
+    .unwrap();
+    assert!(none.is_empty());
+    // A model that declares no reverse side says how to add one.
+    let err = Brand::objects()
+        .prefetch_related([Item::brand.reverse()])
+        .all(&db)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Reverse<Item>"), "{err}");
+    let _ = s.coffee;
+}
+
 crate::backend_tests!(
+    reverse_sides_query_and_prefetch,
     lookups_and_ordering_cross_relations,
     select_related_loads_in_one_query,
     a_relation_loads_on_demand,
