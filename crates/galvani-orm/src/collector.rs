@@ -17,7 +17,23 @@ pub(crate) const CHUNK: usize = 900;
 
 /// Whether deleting rows of `model` needs the collector (something refers to it).
 pub(crate) fn needed(model: &'static ModelMeta) -> bool {
-    !referrers(model).is_empty()
+    !referrers(model).is_empty() || !join_tables(model).is_empty()
+}
+
+/// The automatic join tables with a column referring to `model`: (table, column).
+fn join_tables(model: &'static ModelMeta) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for owner in crate::registry::models() {
+        for relation in owner.many_to_many.iter().filter(|r| r.through.is_none()) {
+            if std::ptr::eq(owner, model) {
+                out.push((relation.table, relation.source_column));
+            }
+            if std::ptr::eq((relation.to)(), model) {
+                out.push((relation.table, relation.target_column));
+            }
+        }
+    }
+    out
 }
 
 /// What a delete will do, gathered before anything changes.
@@ -70,6 +86,18 @@ pub(crate) async fn delete<E: Executor>(
                 .value(field.column, Expr::val(value.clone()))
                 .and_where(Expr::col(referrer.pk().column).is_in(chunk.iter().cloned()));
             db.execute(Statement::build(&update, backend)).await?;
+        }
+    }
+    // Join table rows go with either side of the relation.
+    for (target, keys) in &plan.deletes {
+        for (table, column) in join_tables(target) {
+            for chunk in keys.chunks(CHUNK) {
+                let mut delete = Query::delete();
+                delete
+                    .from_table(table)
+                    .and_where(Expr::col(column).is_in(chunk.iter().cloned()));
+                db.execute(Statement::build(&delete, backend)).await?;
+            }
         }
     }
     let mut deleted = 0;

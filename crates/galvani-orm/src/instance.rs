@@ -38,6 +38,7 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
             .await
             .map_err(|e| with_model(e, &sql, meta))?;
         if changed > 0 || meta.fields.iter().all(|f| f.primary_key) {
+            obj.bind_relations();
             return Ok(());
         }
     }
@@ -51,13 +52,20 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
         .map(|(field, value)| (field.column, value))
         .unzip();
     let mut insert = Query::insert();
-    insert.into_table(meta.table).columns(columns);
+    // A model with nothing but its key inserts `DEFAULT VALUES`.
+    let empty = columns.is_empty();
     insert
-        .values(row.into_iter().map(Expr::val))
-        .map_err(|e| Error::InvalidValue {
-            field: meta.label(),
-            detail: e.to_string(),
-        })?;
+        .into_table(meta.table)
+        .columns(columns)
+        .or_default_values();
+    if !empty {
+        insert
+            .values(row.into_iter().map(Expr::val))
+            .map_err(|e| Error::InvalidValue {
+                field: meta.label(),
+                detail: e.to_string(),
+            })?;
+    }
     if auto_key {
         insert.returning_col(pk.column);
     }
@@ -75,6 +83,7 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
         })?;
         obj.set_pk_from(row, 0)?;
     }
+    obj.bind_relations();
     Ok(())
 }
 

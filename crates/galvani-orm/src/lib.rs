@@ -44,6 +44,7 @@ mod executor;
 mod expr;
 mod field;
 mod instance;
+mod m2m;
 pub mod meta;
 mod model;
 mod query;
@@ -61,6 +62,7 @@ pub use executor::{Executor, Row, Scope, Statement};
 pub use expr::{F, Numeric};
 pub use field::{Assignment, Field};
 pub use galvani_macros::Model;
+pub use m2m::{ManyToMany, ManyToManyField};
 pub use model::Model;
 pub use query::{OrderBy, Q, QuerySet, Related};
 pub use registry::models;
@@ -76,8 +78,8 @@ pub use types::{FieldType, text};
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
-        Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, Model, OneToOne, OrderBy,
-        Q, QuerySet, Reverse, Tx, create_tables,
+        Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, ManyToMany, Model,
+        OneToOne, OrderBy, Q, QuerySet, Reverse, Tx, create_tables,
     };
 }
 

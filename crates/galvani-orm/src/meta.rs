@@ -148,15 +148,17 @@ pub struct FieldMeta {
 pub struct ManyToManyMeta {
     /// The Rust field name.
     pub name: &'static str,
+    /// The model declaring the relation.
+    pub owner: fn() -> &'static ModelMeta,
     /// The model on the other side.
     pub to: fn() -> &'static ModelMeta,
     /// A model of the join table given by the user, if any.
     pub through: Option<fn() -> &'static ModelMeta>,
-    /// The join table (the automatic one, when there is no `through` model).
+    /// The automatic join table (unused with a `through` model).
     pub table: &'static str,
-    /// The join table's column referring to this model.
+    /// The automatic join table's column referring to the owner.
     pub source_column: &'static str,
-    /// The join table's column referring to the other model.
+    /// The automatic join table's column referring to the other model.
     pub target_column: &'static str,
     /// The reverse accessor on the other model.
     pub related_name: &'static str,
@@ -172,6 +174,27 @@ pub struct ReverseMeta {
     pub model: fn() -> &'static ModelMeta,
     /// The referring model's foreign key field (its Rust name).
     pub field: &'static str,
+}
+
+impl ManyToManyMeta {
+    /// The join table and its columns referring to the owner and to the other model:
+    /// the automatic table's, or the `through` model's table and foreign keys (the first
+    /// two, in order, when the model relates to itself).
+    pub fn join(&self) -> (&'static str, &'static str, &'static str) {
+        let Some(through) = self.through else {
+            return (self.table, self.source_column, self.target_column);
+        };
+        let through = through();
+        let owner = (self.owner)();
+        let target = (self.to)();
+        let mut refs = through.fields.iter().filter_map(|f| {
+            let to = (f.relation?.to)();
+            Some((f.column, std::ptr::eq(to, owner), std::ptr::eq(to, target)))
+        });
+        let source = refs.clone().find(|r| r.1).map_or("", |r| r.0);
+        let other = refs.find(|r| r.2 && r.0 != source).map_or("", |r| r.0);
+        (through.table, source, other)
+    }
 }
 
 /// An index over one or more columns.

@@ -68,6 +68,17 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         None
     }
 
+    /// The many-to-many field number `index`, for `prefetch_related`.
+    #[doc(hidden)]
+    fn many_to_many_slot(&mut self, index: usize) -> Option<&mut dyn std::any::Any> {
+        let _ = index;
+        None
+    }
+
+    /// Binds the many-to-many managers to this row's key (after reading or saving).
+    #[doc(hidden)]
+    fn bind_relations(&mut self) {}
+
     /// Sets `auto_now` fields (and `auto_now_add` ones when `adding`) to `now`.
     #[doc(hidden)]
     fn touch(&mut self, adding: bool, now: time::OffsetDateTime);

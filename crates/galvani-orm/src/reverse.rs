@@ -104,6 +104,10 @@ impl<M> Clone for Prefetch<M> {
 }
 
 impl<M: Model> Prefetch<M> {
+    pub(crate) fn new(op: Arc<dyn PrefetchOp<M>>) -> Self {
+        Prefetch { op }
+    }
+
     pub(crate) async fn run(&self, parents: &mut [M], scope: Scope<'_>) -> Result<()> {
         if parents.is_empty() {
             return Ok(());
@@ -112,19 +116,19 @@ impl<M: Model> Prefetch<M> {
     }
 }
 
-trait PrefetchOp<M>: Send + Sync {
+pub(crate) trait PrefetchOp<M>: Send + Sync {
     fn run<'a>(&'a self, parents: &'a mut [M], scope: Scope<'a>) -> BoxFuture<'a, Result<()>>;
 }
 
 /// A key as a map key.
 #[derive(PartialEq, Eq, Hash)]
-enum Key {
+pub(crate) enum Key {
     Int(i64),
     Uuid(uuid::Uuid),
     Text(String),
 }
 
-fn key(value: &Value) -> Option<Key> {
+pub(crate) fn key(value: &Value) -> Option<Key> {
     match value {
         Value::BigInt(Some(i)) => Some(Key::Int(*i)),
         Value::Int(Some(i)) => Some(Key::Int(i64::from(*i))),

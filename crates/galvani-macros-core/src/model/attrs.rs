@@ -70,9 +70,10 @@ pub(crate) struct FieldAttrs {
     pub on_delete: Option<syn::Ident>,
     pub related_name: Option<String>,
     pub reverse: Option<String>,
+    pub through: Option<syn::Path>,
 }
 
-const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name, reverse";
+const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name, reverse, through";
 
 const ON_DELETE: &[&str] = &[
     "Cascade",
@@ -103,6 +104,7 @@ impl FieldAttrs {
                     "help_text" => out.help_text = Some(string(&meta)?),
                     "related_name" => out.related_name = Some(string(&meta)?),
                     "reverse" => out.reverse = Some(string(&meta)?),
+                    "through" => out.through = Some(meta.value()?.parse()?),
                     "default" => out.default = Some(default(&meta)?),
                     "on_delete" => {
                         let value: syn::Ident = meta.value()?.parse()?;

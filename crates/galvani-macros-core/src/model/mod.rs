@@ -56,6 +56,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
     let model = ModelAttrs::parse(&input.attrs)?;
     let mut fields = Vec::new();
     let mut reverses = Vec::new();
+    let mut many = Vec::new();
     for f in &named.named {
         let ident = f.ident.clone().expect("named fields have names");
         let attrs = FieldAttrs::parse(&f.attrs)?;
@@ -67,6 +68,10 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
                 ));
             };
             reverses.push((ident, target.clone(), fk, f.vis.clone()));
+            continue;
+        }
+        if let Some(target) = generic_of(&f.ty, "ManyToMany") {
+            many.push((ident, target.clone(), attrs, f.vis.clone()));
             continue;
         }
         if attrs.reverse.is_some() {
@@ -96,6 +101,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         .clone()
         .unwrap_or_else(|| std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "app".to_owned()));
     let lower = name.to_string().to_lowercase();
+    let many_static = format_ident!("__GALVANI_M2M_{}", name.to_string().to_uppercase());
     let table = model
         .table
         .clone()
@@ -149,6 +155,54 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         }
     });
     let reverse_count = reverses.len();
+    let many_count = many.len();
+    let many_metas = many.iter().map(|(ident, target, attrs, _)| {
+        let field = ident.to_string();
+        let target_name = type_name(target).to_lowercase();
+        let (source_column, target_column) = if target_name == lower {
+            (format!("from_{lower}_id"), format!("to_{lower}_id"))
+        } else {
+            (format!("{lower}_id"), format!("{target_name}_id"))
+        };
+        let join_table = format!("{app}_{lower}_{field}");
+        let through = match &attrs.through {
+            Some(path) => quote!(Some(<#path as #orm::Model>::meta)),
+            None => quote!(None),
+        };
+        let related_name = attrs
+            .related_name
+            .clone()
+            .unwrap_or_else(|| format!("{lower}_set"));
+        quote!(#orm::meta::ManyToManyMeta {
+            name: #field,
+            owner: <#name as #orm::Model>::meta,
+            to: <#target as #orm::Model>::meta,
+            through: #through,
+            table: #join_table,
+            source_column: #source_column,
+            target_column: #target_column,
+            related_name: #related_name,
+        })
+    });
+    let many_defaults = many
+        .iter()
+        .map(|(ident, ..)| quote!(#ident: ::std::default::Default::default()));
+    let many_slots = many
+        .iter()
+        .enumerate()
+        .map(|(i, (ident, ..))| quote!(#i => Some(&mut self.#ident)));
+    let many_binds = many
+        .iter()
+        .enumerate()
+        .map(|(i, (ident, ..))| quote!(self.#ident.bind(&#many_static[#i], key.clone());));
+    let many_handles = many.iter().enumerate().map(|(i, (ident, target, _, vis))| {
+        let doc = format!("The `{ident}` many-to-many relation, for `prefetch_related`.");
+        quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            #vis const #ident: #orm::ManyToManyField<#name, #target> = #orm::ManyToManyField::new(#i);
+        }
+    });
     let values = fields.iter().map(|f| {
         let ident = &f.ident;
         quote!(#orm::FieldType::to_value(&self.#ident))
@@ -208,6 +262,10 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
+        static #many_static: [#orm::meta::ManyToManyMeta; #many_count] = [#(#many_metas),*];
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
         static #reverse_static: [#orm::meta::ReverseMeta; #reverse_count] = [#(#reverse_metas),*];
 
         #[doc(hidden)]
@@ -217,7 +275,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             name: #model_name,
             table: #table,
             fields: &#fields_static,
-            many_to_many: &[],
+            many_to_many: &#many_static,
             reverse: &#reverse_static,
             ordering: &[#(#ordering),*],
             unique_together: &[#(#unique_together),*],
@@ -236,7 +294,9 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
             fn from_row(row: &#orm::Row, offset: usize) -> #orm::Result<Self> {
                 let meta = Self::meta();
-                Ok(#name { #(#reads,)* #(#reverse_defaults,)* })
+                let mut value = #name { #(#reads,)* #(#reverse_defaults,)* #(#many_defaults,)* };
+                #orm::Model::bind_relations(&mut value);
+                Ok(value)
             }
 
             fn values(&self) -> ::std::vec::Vec<#orm::__private::Value> {
@@ -263,6 +323,22 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
                 }
             }
 
+            fn many_to_many_slot(&mut self, index: usize) -> Option<&mut dyn ::std::any::Any> {
+                match index {
+                    #(#many_slots,)*
+                    _ => None,
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn bind_relations(&mut self) {
+                if self.is_adding() {
+                    return;
+                }
+                let key = #orm::FieldType::to_value(&self.#pk_ident);
+                #(#many_binds)*
+            }
+
             fn reverse_slot(&mut self, index: usize) -> Option<&mut dyn ::std::any::Any> {
                 match index {
                     #(#reverse_slots,)*
@@ -278,6 +354,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
 
         impl #name {
             #(#handles)*
+            #(#many_handles)*
             #(#reverse_methods)*
         }
 
@@ -496,6 +573,19 @@ fn orm_path() -> TokenStream {
             quote!(::#n::orm)
         }
         _ => quote!(::galvani::orm),
+    }
+}
+
+/// The last segment of a type's path (`shop::Tag` -> `Tag`).
+fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

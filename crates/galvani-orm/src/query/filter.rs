@@ -27,17 +27,21 @@ pub(crate) enum Lookup {
     Lte(Value),
     Range(Value, Value),
     In(Vec<Value>),
+    InSelect(Box<sea_query::SelectStatement>),
     IsNull(bool),
 }
 
 #[derive(Debug, Clone)]
+struct LookupNode {
+    table: &'static str,
+    path: Path,
+    field: &'static FieldMeta,
+    lookup: Lookup,
+}
+
+#[derive(Debug, Clone)]
 enum Node {
-    Lookup {
-        table: &'static str,
-        path: Path,
-        field: &'static FieldMeta,
-        lookup: Lookup,
-    },
+    Lookup(Box<LookupNode>),
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
@@ -71,20 +75,20 @@ impl Q {
         field: &'static FieldMeta,
         lookup: Lookup,
     ) -> Q {
-        Q(Node::Lookup {
+        Q(Node::Lookup(Box::new(LookupNode {
             table: model.table,
             path,
             field,
             lookup,
-        })
+        })))
     }
 
     /// The relation paths the condition reaches through (each needs a join).
     pub(crate) fn paths(&self, out: &mut Vec<Path>) {
         fn walk(node: &Node, out: &mut Vec<Path>) {
             match node {
-                Node::Lookup { path, .. } if !path.is_empty() => out.push(*path),
-                Node::Lookup { .. } => {}
+                Node::Lookup(l) if !l.path.is_empty() => out.push(l.path),
+                Node::Lookup(_) => {}
                 Node::All(nodes) | Node::Any(nodes) => nodes.iter().for_each(|n| walk(n, out)),
                 Node::Not(inner) => walk(inner, out),
             }
@@ -113,12 +117,12 @@ impl Q {
 
 fn node_condition(node: &Node, backend: Backend) -> Condition {
     match node {
-        Node::Lookup {
-            table,
-            path,
-            field,
-            lookup,
-        } => Condition::all().add(lookup_expr(path.alias(table), field, lookup, backend)),
+        Node::Lookup(l) => Condition::all().add(lookup_expr(
+            l.path.alias(l.table),
+            l.field,
+            &l.lookup,
+            backend,
+        )),
         Node::All(nodes) => nodes
             .iter()
             .fold(Condition::all(), |c, n| c.add(node_condition(n, backend))),
@@ -226,6 +230,7 @@ fn lookup_expr(
         Lookup::Range(low, high) => col().between(low.clone(), high.clone()),
         Lookup::In(values) if values.is_empty() => Expr::cust("1 = 0"),
         Lookup::In(values) => col().is_in(values.iter().cloned()),
+        Lookup::InSelect(select) => col().in_subquery((**select).clone()),
         Lookup::IsNull(true) => col().is_null(),
         Lookup::IsNull(false) => col().is_not_null(),
     }

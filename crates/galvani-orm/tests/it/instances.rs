@@ -119,7 +119,20 @@ async fn constraint_failures_are_typed(db: Db) {
     assert!(err.to_string().contains("already exists"), "{err}");
 }
 
+async fn a_model_with_only_a_key_saves(db: Db) {
+    let mut first = crate::models::Marker { id: 0 };
+    first.save(&db).await.unwrap();
+    let mut second = crate::models::Marker { id: 0 };
+    second.save(&db).await.unwrap();
+    assert!(second.id > first.id && first.id > 0);
+    assert_eq!(
+        crate::models::Marker::objects().count(&db).await.unwrap(),
+        2
+    );
+}
+
 crate::backend_tests!(
+    a_model_with_only_a_key_saves,
     save_inserts_then_updates,
     every_field_type_round_trips,
     constraint_failures_are_typed,

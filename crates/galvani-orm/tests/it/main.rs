@@ -5,6 +5,7 @@ mod models;
 mod support;
 
 mod instances;
+mod many;
 mod queries;
 mod relations;
 mod transactions;

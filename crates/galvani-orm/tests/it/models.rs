@@ -131,6 +131,52 @@ pub struct Feature {
     pub item: OneToOne<Item>,
 }
 
+#[derive(Model, Debug, Clone)]
+#[model(app = "blog", ordering = ["name"])]
+pub struct Label {
+    pub id: i64,
+    #[field(max_length = 30, unique)]
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+#[model(app = "blog", ordering = ["title"])]
+pub struct Article {
+    pub id: i64,
+    #[field(max_length = 80)]
+    pub title: String,
+    pub labels: ManyToMany<Label>,
+}
+
+#[derive(Model, Debug, Clone)]
+#[model(app = "blog")]
+pub struct Kit {
+    pub id: i64,
+    #[field(max_length = 80)]
+    pub name: String,
+    #[field(through = KitPart)]
+    pub parts: ManyToMany<Article>,
+}
+
+/// A join table with a field of its own.
+#[derive(Model, Debug, Clone)]
+#[model(app = "blog")]
+pub struct KitPart {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub kit: ForeignKey<Kit>,
+    #[field(on_delete = Cascade)]
+    pub article: ForeignKey<Article>,
+    pub quantity: i32,
+}
+
+/// Nothing but a key.
+#[derive(Model, Debug, Clone)]
+#[model(app = "kinds")]
+pub struct Marker {
+    pub id: i64,
+}
+
 /// Every test model, in creation order (a model after those it refers to).
 pub fn all() -> Vec<&'static ModelMeta> {
     vec![
@@ -142,5 +188,10 @@ pub fn all() -> Vec<&'static ModelMeta> {
         Item::meta(),
         Review::meta(),
         Feature::meta(),
+        Label::meta(),
+        Article::meta(),
+        Kit::meta(),
+        KitPart::meta(),
+        Marker::meta(),
     ]
 }
