@@ -69,6 +69,11 @@ impl<M: Model, T: FieldType> Field<M, T> {
         &(self.owner)().fields[self.index]
     }
 
+    /// The relations from `M` to the field's model.
+    pub(crate) fn path_of(&self) -> Path {
+        self.path
+    }
+
     fn lookup(&self, lookup: Lookup) -> Q {
         Q::lookup(M::meta(), self.path, self.meta(), lookup)
     }

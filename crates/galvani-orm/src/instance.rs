@@ -87,6 +87,14 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
     Ok(())
 }
 
+/// The current time, to the microsecond: both backends keep microseconds, so an
+/// instance holds what its row will hold.
+pub(crate) fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
 /// Deletes `obj`'s row.
 pub(crate) async fn delete<M: Model, E: Executor>(obj: &M, db: &E) -> Result<u64> {
     let meta = M::meta();

@@ -47,7 +47,8 @@ mod instance;
 mod m2m;
 pub mod meta;
 mod model;
-mod query;
+#[doc(hidden)]
+pub mod query;
 mod registry;
 mod relation;
 mod reverse;
@@ -64,7 +65,10 @@ pub use field::{Assignment, Field};
 pub use galvani_macros::Model;
 pub use m2m::{ManyToMany, ManyToManyField};
 pub use model::Model;
-pub use query::{OrderBy, Q, QuerySet, Related};
+pub use query::{
+    Avg, Chunks, Column, Columns, Count, Max, Min, OrderBy, Param, Q, QuerySet, Related, Sum,
+    Summable, raw,
+};
 pub use registry::models;
 pub use relation::{ForeignKey, OneToOne, Relation};
 #[doc(hidden)]
@@ -78,8 +82,8 @@ pub use types::{FieldType, text};
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
-        Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, ManyToMany, Model,
-        OneToOne, OrderBy, Q, QuerySet, Reverse, Tx, create_tables,
+        Avg, Count, Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, ManyToMany,
+        Max, Min, Model, OneToOne, OrderBy, Q, QuerySet, Reverse, Sum, Tx, create_tables,
     };
 }
 

@@ -7,11 +7,11 @@ use sea_query::{Expr, ExprTrait, JoinType, SelectStatement};
 use crate::meta::{FieldMeta, ModelMeta};
 
 /// How many relations a lookup may cross.
-pub(crate) const MAX_HOPS: usize = 4;
+pub const MAX_HOPS: usize = 4;
 
 /// One relation crossed: field `index` (a foreign key) of model `model`.
 #[derive(Clone, Copy)]
-pub(crate) struct Hop {
+pub struct Hop {
     pub model: fn() -> &'static ModelMeta,
     pub index: u16,
 }
@@ -56,7 +56,7 @@ const NO_HOP: Hop = Hop {
 
 /// The relations between a query's model and the model a field belongs to.
 #[derive(Clone, Copy)]
-pub(crate) struct Path {
+pub struct Path {
     hops: [Hop; MAX_HOPS],
     len: u8,
 }

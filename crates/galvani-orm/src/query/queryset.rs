@@ -8,7 +8,7 @@ use sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 
 use super::path::{Hop, Path};
 use super::related::{add_to_plan, plan_paths};
-use super::{OrderBy, Q, Related, select_width};
+use super::{Columns, OrderBy, Q, Related, select_width};
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Row, Statement};
 use crate::field::Assignment;
@@ -279,6 +279,94 @@ impl<M: Model> QuerySet<M> {
             }
         }
         Ok(value)
+    }
+
+    /// The chosen columns of every matching row, as tuples: fields
+    /// (`Product::name`, also across relations) and aggregates. Fields beside
+    /// aggregates group the rows by their values, like Django's
+    /// `values("category").annotate(n=Count("id"))`; a grouped query is ordered only by
+    /// an explicit `order_by`.
+    ///
+    /// ```
+    /// use galvani_orm::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[model(app = "shop")]
+    /// struct Product {
+    ///     id: i64,
+    ///     #[field(max_length = 20)]
+    ///     kind: String,
+    ///     stock: i32,
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.path().display())).await?;
+    /// # create_tables(&db, &[Product::meta()]).await?;
+    /// for (kind, stock) in [("tea", 3), ("tea", 4), ("coffee", 1)] {
+    ///     Product { id: 0, kind: kind.into(), stock }.save(&db).await?;
+    /// }
+    /// let per_kind = Product::objects()
+    ///     .order_by([Product::kind.asc()])
+    ///     .values((Product::kind, Count::all(), Sum::of(Product::stock)), &db)
+    ///     .await?;
+    /// assert_eq!(per_kind, [("coffee".to_string(), 1, Some(1)), ("tea".to_string(), 2, Some(7))]);
+    /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
+    /// ```
+    pub async fn values<C: Columns<M>, E: Executor>(
+        &self,
+        columns: C,
+        db: &E,
+    ) -> Result<Vec<C::Output>> {
+        let meta = M::meta();
+        let backend = db.backend();
+        let mut select = Query::select();
+        select.from(meta.table);
+        columns.select(meta.table, backend, &mut select);
+        let mut paths: Vec<Path> = columns
+            .paths()
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect();
+        self.filter.paths(&mut paths);
+        let ordering = match (&self.order, columns.grouped()) {
+            (Some(terms), _) => terms.clone(),
+            (None, true) => Vec::new(),
+            (None, false) => OrderBy::defaults(meta),
+        };
+        paths.extend(ordering.iter().map(OrderBy::path).filter(|p| !p.is_empty()));
+        Self::add_joins(&mut select, &paths);
+        select.cond_where(self.filter.condition(backend));
+        if self.distinct {
+            select.distinct();
+        }
+        for term in &ordering {
+            term.apply(&mut select, backend);
+        }
+        self.apply_slice(&mut select);
+        let rows = db.fetch_all(Statement::build(&select, backend)).await?;
+        rows.iter().map(|row| columns.read(row)).collect()
+    }
+
+    /// Aggregates over every matching row, in one row: `(Count::all(), Max::of(..))`.
+    pub async fn aggregate<C: Columns<M>, E: Executor>(
+        &self,
+        columns: C,
+        db: &E,
+    ) -> Result<C::Output> {
+        let unordered = QuerySet::<M> {
+            order: Some(Vec::new()),
+            ..self.clone()
+        };
+        let mut rows = unordered.values(columns, db).await?;
+        if rows.is_empty() {
+            return Err(Error::Decode {
+                model: M::meta().label(),
+                field: "aggregate".into(),
+                detail: "the database returned no row".into(),
+            });
+        }
+        Ok(rows.swap_remove(0))
     }
 
     /// The one matching row: [`Error::DoesNotExist`] when there is none,

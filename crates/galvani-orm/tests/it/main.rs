@@ -4,6 +4,7 @@
 mod models;
 mod support;
 
+mod aggregates;
 mod instances;
 mod many;
 mod queries;
