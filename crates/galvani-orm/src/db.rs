@@ -103,27 +103,15 @@ impl Db {
             source,
         };
         let pool = if url.starts_with("sqlite:") {
-            let connect_options = SqliteConnectOptions::from_str(url)
-                .map_err(connect)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(options.busy_timeout)
-                .foreign_keys(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(options.max_connections)
-                .min_connections(options.min_connections)
-                .acquire_timeout(options.acquire_timeout)
+            let connect_options = sqlite_options(url, options).map_err(connect)?;
+            let pool = sqlite_pool(options)
                 .connect_with(connect_options)
                 .await
                 .map_err(connect)?;
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect_options = PgConnectOptions::from_str(url).map_err(connect)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections)
-                .min_connections(options.min_connections)
-                .acquire_timeout(options.acquire_timeout)
+            let pool = postgres_pool(options)
                 .connect_with(connect_options)
                 .await
                 .map_err(connect)?;
@@ -131,12 +119,40 @@ impl Db {
         } else {
             return Err(Error::UnsupportedUrl { url: shown });
         };
-        Ok(Db {
+        Ok(Db::from_pool(pool))
+    }
+
+    /// A pool that opens its connections when first used (so a project can be built
+    /// without waiting for the database); the URL is checked now.
+    pub fn connect_lazy(url: &str, options: &DbOptions) -> Result<Db> {
+        let shown = hide_password(url);
+        let connect = |source| Error::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let pool = if url.starts_with("sqlite:") {
+            Pool::Sqlite(
+                sqlite_pool(options)
+                    .connect_lazy_with(sqlite_options(url, options).map_err(connect)?),
+            )
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Pool::Postgres(
+                postgres_pool(options)
+                    .connect_lazy_with(PgConnectOptions::from_str(url).map_err(connect)?),
+            )
+        } else {
+            return Err(Error::UnsupportedUrl { url: shown });
+        };
+        Ok(Db::from_pool(pool))
+    }
+
+    fn from_pool(pool: Pool) -> Db {
+        Db {
             inner: Arc::new(Inner {
                 pool,
                 queries: AtomicU64::new(0),
             }),
-        })
+        }
     }
 
     /// Which database this is.
@@ -176,6 +192,31 @@ impl std::fmt::Debug for Db {
             .field("backend", &self.backend())
             .finish_non_exhaustive()
     }
+}
+
+/// SQLite connections: write-ahead logging, `synchronous = NORMAL`, a busy timeout,
+/// enforced foreign keys, the file created when missing.
+fn sqlite_options(url: &str, options: &DbOptions) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(options.busy_timeout)
+        .foreign_keys(true))
+}
+
+fn sqlite_pool(options: &DbOptions) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(options.max_connections)
+        .min_connections(options.min_connections)
+        .acquire_timeout(options.acquire_timeout)
+}
+
+fn postgres_pool(options: &DbOptions) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .min_connections(options.min_connections)
+        .acquire_timeout(options.acquire_timeout)
 }
 
 /// The URL with the password replaced by `********`, for messages and logs.

@@ -36,6 +36,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as galvani_orm;
 
+mod app;
 mod bind;
 mod collector;
 mod db;
@@ -57,6 +58,7 @@ pub mod testing;
 mod transaction;
 mod types;
 
+pub use app::Orm;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};

@@ -23,6 +23,8 @@ pub const REQUIRE_POSTGRES_ENV: &str = "TEST_REQUIRE_POSTGRES";
 pub struct TestDb {
     /// The pool.
     pub db: Db,
+    /// The database's URL, for a project's settings.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -54,9 +56,11 @@ impl TestDb {
             field: "test database folder".into(),
             detail: e.to_string(),
         })?;
-        let db = Db::connect(&format!("sqlite://{}/db.sqlite3", dir.display())).await?;
+        let url = format!("sqlite://{}/db.sqlite3", dir.display());
+        let db = Db::connect(&url).await?;
         Ok(TestDb {
             db,
+            url,
             cleanup: Cleanup::Folder(dir),
         })
     }
@@ -89,6 +93,7 @@ impl TestDb {
         let db = Db::connect(&url).await?;
         Ok(Some(TestDb {
             db,
+            url,
             cleanup: Cleanup::Database { admin_url, name },
         }))
     }

@@ -46,8 +46,8 @@ use toml::{Table, Value};
 
 pub use layers::Origin;
 pub use sections::{
-    CorsSettings, LogFormat, LogSettings, MiddlewareSettings, SecuritySettings, ServerSettings,
-    StaticSettings, TemplateSettings, UndefinedVariables,
+    CorsSettings, DatabaseSettings, LogFormat, LogSettings, MiddlewareSettings, SecuritySettings,
+    ServerSettings, StaticSettings, TemplateSettings, UndefinedVariables,
 };
 pub use values::{ByteSize, Seconds, Secret, string_or_list};
 
@@ -101,6 +101,8 @@ pub struct Settings {
     pub middleware: MiddlewareSettings,
     /// `[log]`
     pub log: LogSettings,
+    /// `[database]`
+    pub database: DatabaseSettings,
     /// `[apps.LABEL]` sections, read through [`Settings::app`].
     #[serde(rename = "apps")]
     app_sections: AppSections,
@@ -151,6 +153,7 @@ impl Default for Settings {
             static_files: StaticSettings::default(),
             middleware: MiddlewareSettings::default(),
             log: LogSettings::default(),
+            database: DatabaseSettings::default(),
             app_sections: AppSections::default(),
             meta: Arc::new(Meta {
                 profile: "dev".to_owned(),
@@ -231,6 +234,28 @@ impl Settings {
     /// The project folder: relative paths in settings are resolved against it.
     pub fn base_dir(&self) -> &Path {
         &self.meta.base_dir
+    }
+
+    /// The database URL with a relative SQLite path resolved against
+    /// [`Settings::base_dir`] (so `sqlite://db.sqlite3` is the project's own file
+    /// whatever the working directory).
+    pub fn database_url(&self) -> String {
+        let url = &self.database.url;
+        let Some(path) = url.strip_prefix("sqlite://") else {
+            return url.clone();
+        };
+        let (file, query) = match path.split_once('?') {
+            Some((file, query)) => (file, Some(query)),
+            None => (path, None),
+        };
+        if file.is_empty() || file.starts_with(':') || Path::new(file).is_absolute() {
+            return url.clone();
+        }
+        let resolved = self.meta.base_dir.join(file);
+        match query {
+            Some(q) => format!("sqlite://{}?{q}", resolved.display()),
+            None => format!("sqlite://{}", resolved.display()),
+        }
     }
 
     /// Resolves a path from the settings against [`Settings::base_dir`].
@@ -712,6 +737,7 @@ fn known_fields<T: DeserializeOwned>(parent: &str) -> Vec<&'static str> {
         "static" => fields_of::<StaticSettings>(),
         "middleware" => fields_of::<MiddlewareSettings>(),
         "log" => fields_of::<LogSettings>(),
+        "database" => fields_of::<DatabaseSettings>(),
         _ => Vec::new(),
     }
 }
@@ -724,6 +750,20 @@ fn validate(s: &Settings, layers: &Layers, problems: &mut Vec<SettingsProblem>) 
             message,
         });
     };
+    let url = &s.database.url;
+    if !(url.starts_with("sqlite:")
+        || url.starts_with("postgres:")
+        || url.starts_with("postgresql:"))
+    {
+        bad(
+            "database.url",
+            "expected `sqlite://path/to/db.sqlite3` or `postgres://user:password@host/name`"
+                .to_owned(),
+        );
+    }
+    if s.database.max_connections == 0 {
+        bad("database.max_connections", "must be at least 1".to_owned());
+    }
     let url = &s.static_files.url;
     let absolute = url.starts_with("http://") || url.starts_with("https://");
     let rooted = url.starts_with('/') && url.ends_with('/');

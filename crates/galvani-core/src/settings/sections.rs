@@ -259,6 +259,62 @@ pub enum LogFormat {
     Json,
 }
 
+/// `[database]`: where the ORM's data lives and how many connections it keeps.
+///
+/// ```toml
+/// [database]
+/// url = "postgres://shop:secret@localhost/shop"   # default: sqlite://db.sqlite3
+/// max_connections = 20
+/// ```
+#[derive(Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://db.sqlite3` (a path relative to the project folder; the default) or
+    /// `postgres://user:password@host/name`.
+    pub url: String,
+    /// The most connections open at once.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// How long a query waits for a free connection before failing.
+    pub acquire_timeout: Seconds,
+    /// How long SQLite waits for another writer before giving up.
+    pub busy_timeout: Seconds,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: "sqlite://db.sqlite3".to_owned(),
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout: Seconds::new(10),
+            busy_timeout: Seconds::new(5),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    /// The URL's password never shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = match self.url.split_once("://").and_then(|(s, rest)| {
+            let (creds, host) = rest.rsplit_once('@')?;
+            let (user, _) = creds.split_once(':')?;
+            Some(format!("{s}://{user}:********@{host}"))
+        }) {
+            Some(hidden) => hidden,
+            None => self.url.clone(),
+        };
+        f.debug_struct("DatabaseSettings")
+            .field("url", &shown)
+            .field("max_connections", &self.max_connections)
+            .field("min_connections", &self.min_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish()
+    }
+}
+
 /// `[log]`: what `runserver` and commands log.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]

@@ -225,3 +225,35 @@ fn the_log_level_follows_debug_unless_set() {
         .unwrap();
     assert_eq!(chosen.log.level, "info");
 }
+
+#[test]
+fn the_database_defaults_to_sqlite_in_the_project_folder() {
+    let s = Settings::loader().base_dir("/srv/shop").load().unwrap();
+    assert_eq!(s.database_url(), "sqlite:///srv/shop/db.sqlite3");
+    let s = Settings::loader()
+        .base_dir("/srv/shop")
+        .env([("GALVANI_DATABASE__URL", "postgres://shop:pw@db/shop")])
+        .load()
+        .unwrap();
+    assert_eq!(s.database_url(), "postgres://shop:pw@db/shop");
+    assert!(
+        !format!("{:?}", s.database).contains("pw"),
+        "the password never shows"
+    );
+    let absolute =
+        Settings::from_toml("[database]\nurl = \"sqlite:///var/db.sqlite3?mode=rwc\"\n").unwrap();
+    assert_eq!(absolute.database_url(), "sqlite:///var/db.sqlite3?mode=rwc");
+}
+
+#[test]
+fn a_bad_database_url_names_the_key() {
+    let p = problems(Settings::from_toml(
+        "[database]\nurl = \"mysql://x\"\nmax_connections = 0\n",
+    ));
+    let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["database.url", "database.max_connections"]);
+    assert!(p[0].message.contains("postgres://"), "{}", p[0]);
+    let p = problems(Settings::from_toml("[database]\nmax_conections = 3\n"));
+    assert_eq!(p[0].key, "database.max_conections");
+    assert!(p[0].message.contains("max_connections"), "{}", p[0]);
+}

@@ -7,6 +7,7 @@ mod support;
 mod aggregates;
 mod instances;
 mod many;
+mod project;
 mod queries;
 mod relations;
 mod transactions;
