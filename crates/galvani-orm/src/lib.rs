@@ -81,6 +81,11 @@ pub use transaction::Tx;
 
 pub use types::{FieldType, text};
 
+/// The topic guide `docs/topics/models.md`, whose examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/topics/models.md")]
+pub struct ModelsGuide;
+
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
