@@ -10,7 +10,7 @@ use crate::db::{Db, DbOptions};
 
 /// Add it to a project to use the database:
 /// `Project::new(settings).app(galvani::orm::Orm)`. The pool opens its connections
-/// when first used.
+/// when first used. A `Db` the project registered with `.data(db)` is used instead.
 ///
 /// ```
 /// use galvani_core::prelude::*;
@@ -33,6 +33,10 @@ impl App for Orm {
     }
 
     fn ready(&self, ctx: &mut ReadyContext<'_>) -> Result<(), galvani_core::Error> {
+        // A pool the project registered itself (`.data(db)`, as tests do) is kept.
+        if ctx.get::<Db>().is_some() {
+            return Ok(());
+        }
         let settings = ctx.settings();
         let database = &settings.database;
         let options = DbOptions {

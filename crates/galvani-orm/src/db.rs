@@ -75,7 +75,10 @@ pub struct Db {
 }
 
 struct Inner {
-    pool: Pool,
+    backend: Backend,
+    url: String,
+    options: DbOptions,
+    pool: tokio::sync::OnceCell<Pool>,
     queries: AtomicU64,
 }
 
@@ -97,70 +100,37 @@ impl Db {
     /// SQLite connections use write-ahead logging, `synchronous = NORMAL`, a busy
     /// timeout and enforced foreign keys.
     pub async fn connect_with(url: &str, options: &DbOptions) -> Result<Db> {
-        let shown = hide_password(url);
-        let connect = |source| Error::Connect {
-            url: shown.clone(),
-            source,
-        };
-        let pool = if url.starts_with("sqlite:") {
-            let connect_options = sqlite_options(url, options).map_err(connect)?;
-            let pool = sqlite_pool(options)
-                .connect_with(connect_options)
-                .await
-                .map_err(connect)?;
-            Pool::Sqlite(pool)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let connect_options = PgConnectOptions::from_str(url).map_err(connect)?;
-            let pool = postgres_pool(options)
-                .connect_with(connect_options)
-                .await
-                .map_err(connect)?;
-            Pool::Postgres(pool)
-        } else {
-            return Err(Error::UnsupportedUrl { url: shown });
-        };
-        Ok(Db::from_pool(pool))
+        let db = Db::connect_lazy(url, options)?;
+        db.pool().await?;
+        Ok(db)
     }
 
-    /// A pool that opens its connections when first used (so a project can be built
-    /// without waiting for the database); the URL is checked now.
+    /// A pool that connects when it is first used (so a project can be built outside
+    /// an async runtime, and without waiting for the database); the URL is checked now.
     pub fn connect_lazy(url: &str, options: &DbOptions) -> Result<Db> {
-        let shown = hide_password(url);
-        let connect = |source| Error::Connect {
-            url: shown.clone(),
-            source,
-        };
-        let pool = if url.starts_with("sqlite:") {
-            Pool::Sqlite(
-                sqlite_pool(options)
-                    .connect_lazy_with(sqlite_options(url, options).map_err(connect)?),
-            )
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Pool::Postgres(
-                postgres_pool(options)
-                    .connect_lazy_with(PgConnectOptions::from_str(url).map_err(connect)?),
-            )
+            Backend::Postgres
         } else {
-            return Err(Error::UnsupportedUrl { url: shown });
+            return Err(Error::UnsupportedUrl {
+                url: hide_password(url),
+            });
         };
-        Ok(Db::from_pool(pool))
-    }
-
-    fn from_pool(pool: Pool) -> Db {
-        Db {
+        Ok(Db {
             inner: Arc::new(Inner {
-                pool,
+                backend,
+                url: url.to_owned(),
+                options: options.clone(),
+                pool: tokio::sync::OnceCell::new(),
                 queries: AtomicU64::new(0),
             }),
-        }
+        })
     }
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        match self.inner.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
-        }
+        self.inner.backend
     }
 
     /// How many statements this pool has run, for tests that prove a page makes a fixed
@@ -171,14 +141,20 @@ impl Db {
 
     /// Closes every connection; later queries fail.
     pub async fn close(&self) {
-        match &self.inner.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
+        match self.inner.pool.get() {
+            Some(Pool::Sqlite(p)) => p.close().await,
+            Some(Pool::Postgres(p)) => p.close().await,
+            None => {}
         }
     }
 
-    pub(crate) fn pool(&self) -> &Pool {
-        &self.inner.pool
+    /// The pool, connected on first use.
+    pub(crate) async fn pool(&self) -> Result<&Pool> {
+        let inner = &self.inner;
+        inner
+            .pool
+            .get_or_try_init(|| open(inner.backend, &inner.url, &inner.options))
+            .await
     }
 
     pub(crate) fn count_query(&self) {
@@ -192,6 +168,29 @@ impl std::fmt::Debug for Db {
             .field("backend", &self.backend())
             .finish_non_exhaustive()
     }
+}
+
+/// Opens the pool (and its first connection, so a bad URL or a server that is down
+/// is reported here).
+async fn open(backend: Backend, url: &str, options: &DbOptions) -> Result<Pool> {
+    let connect = |source| Error::Connect {
+        url: hide_password(url),
+        source,
+    };
+    Ok(match backend {
+        Backend::Sqlite => Pool::Sqlite(
+            sqlite_pool(options)
+                .connect_with(sqlite_options(url, options).map_err(connect)?)
+                .await
+                .map_err(connect)?,
+        ),
+        Backend::Postgres => Pool::Postgres(
+            postgres_pool(options)
+                .connect_with(PgConnectOptions::from_str(url).map_err(connect)?)
+                .await
+                .map_err(connect)?,
+        ),
+    })
 }
 
 /// SQLite connections: write-ahead logging, `synchronous = NORMAL`, a busy timeout,

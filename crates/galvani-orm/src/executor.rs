@@ -132,7 +132,7 @@ impl Executor for Db {
     async fn fetch_all(&self, stmt: Statement) -> Result<Vec<Row>> {
         self.count_query();
         tracing::debug!(sql = %stmt.sql, "query");
-        match self.pool() {
+        match self.pool().await? {
             Pool::Sqlite(pool) => sqlite_fetch(pool, stmt).await,
             Pool::Postgres(pool) => postgres_fetch(pool, stmt).await,
         }
@@ -141,7 +141,7 @@ impl Executor for Db {
     async fn execute(&self, stmt: Statement) -> Result<u64> {
         self.count_query();
         tracing::debug!(sql = %stmt.sql, "statement");
-        match self.pool() {
+        match self.pool().await? {
             Pool::Sqlite(pool) => sqlite_execute(pool, stmt).await,
             Pool::Postgres(pool) => postgres_execute(pool, stmt).await,
         }

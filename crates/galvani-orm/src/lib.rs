@@ -76,7 +76,7 @@ pub use relation::{ForeignKey, OneToOne, Relation};
 #[doc(hidden)]
 pub use relation::{RelatedSlot, SelectPlan};
 pub use reverse::{Prefetch, Reverse};
-pub use schema::create_tables;
+pub use schema::{create_tables, create_tables_if_missing};
 pub use transaction::Tx;
 
 pub use types::{FieldType, text};

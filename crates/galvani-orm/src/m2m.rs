@@ -83,6 +83,13 @@ impl<T> PartialEq for ManyToMany<T> {
     }
 }
 
+impl<T: serde::Serialize> serde::Serialize for ManyToMany<T> {
+    /// The loaded rows, or nothing when they were not loaded.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.cached.serialize(s)
+    }
+}
+
 impl<T> std::fmt::Debug for ManyToMany<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.cached {

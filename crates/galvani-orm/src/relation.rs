@@ -126,6 +126,21 @@ where
     }
 }
 
+impl<T: Model> serde::Serialize for ForeignKey<T>
+where
+    T: serde::Serialize,
+    T::Pk: serde::Serialize,
+{
+    /// The referred row when it was loaded, else its key: templates can write
+    /// `product.category.name` after `select_related`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.cached() {
+            Some(row) => row.serialize(s),
+            None => self.id.serialize(s),
+        }
+    }
+}
+
 impl<T: Model> From<&T> for ForeignKey<T> {
     fn from(target: &T) -> Self {
         ForeignKey::to(target)

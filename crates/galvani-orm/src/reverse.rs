@@ -80,6 +80,13 @@ impl<T> PartialEq for Reverse<T> {
     }
 }
 
+impl<T: serde::Serialize> serde::Serialize for Reverse<T> {
+    /// The loaded rows, or nothing (`none` in templates) when they were not loaded.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.cached.serialize(s)
+    }
+}
+
 impl<T> std::fmt::Debug for Reverse<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.cached {

@@ -228,6 +228,16 @@ fn columns_of(model: &ModelMeta, names: &[&str]) -> String {
 /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
 /// ```
 pub async fn create_tables<E: Executor>(db: &E, models: &[&ModelMeta]) -> Result<()> {
+    run_creates(db, models, false).await
+}
+
+/// [`create_tables`] for the tables that do not exist yet (`IF NOT EXISTS`): an
+/// example project's first run, until migrations take over.
+pub async fn create_tables_if_missing<E: Executor>(db: &E, models: &[&ModelMeta]) -> Result<()> {
+    run_creates(db, models, true).await
+}
+
+async fn run_creates<E: Executor>(db: &E, models: &[&ModelMeta], if_missing: bool) -> Result<()> {
     let backend = db.backend();
     let tables = models.iter().flat_map(|m| create_table_sql(m, backend));
     // Join tables last: they refer to both sides.
@@ -238,6 +248,17 @@ pub async fn create_tables<E: Executor>(db: &E, models: &[&ModelMeta]) -> Result
             .flat_map(move |r| join_table_sql(m, r, backend))
     });
     for sql in tables.chain(joins).collect::<Vec<_>>() {
+        let sql = match if_missing {
+            true => sql
+                .replacen("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+                .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                .replacen(
+                    "CREATE UNIQUE INDEX ",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                    1,
+                ),
+            false => sql,
+        };
         db.execute(Statement {
             sql,
             values: Vec::new(),

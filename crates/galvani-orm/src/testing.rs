@@ -25,7 +25,17 @@ pub struct TestDb {
     pub db: Db,
     /// The database's URL, for a project's settings.
     pub url: String,
-    cleanup: Cleanup,
+    cleanup: Option<Cleanup>,
+}
+
+impl Drop for TestDb {
+    /// A SQLite folder goes even when a test fails before `finish`; a PostgreSQL
+    /// database is left for `scripts/test` to drop (it needs an async connection).
+    fn drop(&mut self) {
+        if let Some(Cleanup::Folder(dir)) = self.cleanup.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 enum Cleanup {
@@ -61,7 +71,7 @@ impl TestDb {
         Ok(TestDb {
             db,
             url,
-            cleanup: Cleanup::Folder(dir),
+            cleanup: Some(Cleanup::Folder(dir)),
         })
     }
 
@@ -94,18 +104,19 @@ impl TestDb {
         Ok(Some(TestDb {
             db,
             url,
-            cleanup: Cleanup::Database { admin_url, name },
+            cleanup: Some(Cleanup::Database { admin_url, name }),
         }))
     }
 
     /// Closes the pool and removes the database.
-    pub async fn finish(self) -> Result<()> {
+    pub async fn finish(mut self) -> Result<()> {
         self.db.close().await;
-        match self.cleanup {
-            Cleanup::Folder(dir) => {
+        match self.cleanup.take() {
+            None => {}
+            Some(Cleanup::Folder(dir)) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Database { admin_url, name } => {
+            Some(Cleanup::Database { admin_url, name }) => {
                 let admin = Db::connect(&admin_url).await?;
                 admin
                     .execute(Statement {

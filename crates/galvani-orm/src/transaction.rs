@@ -116,7 +116,7 @@ impl Db {
 
 impl Tx {
     async fn begin(db: &Db) -> Result<Tx> {
-        let conn = match db.pool() {
+        let conn = match db.pool().await? {
             // IMMEDIATE: take the write lock now, so a transaction that reads and then
             // writes never fails with "database is locked" on the upgrade.
             Pool::Sqlite(pool) => Conn::Sqlite(open(pool, "BEGIN IMMEDIATE").await?),

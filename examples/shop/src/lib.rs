@@ -10,5 +10,26 @@ pub mod shop;
 
 /// The project with its apps; `main` runs it and the tests drive it with `TestClient`.
 pub fn project(settings: impl galvani::IntoSettings) -> Project {
-    Project::new(settings).app(shop::Shop)
+    Project::new(settings)
+        .app(galvani::orm::Orm)
+        .app(shop::Shop)
+}
+
+/// Makes the database ready before the project serves: the tables, and the demo data
+/// on the first run. (Migrations will take this over.)
+pub fn prepare_database(settings: &galvani::Settings) -> Result<(), galvani::orm::Error> {
+    let url = settings.database_url();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| galvani::orm::Error::InvalidValue {
+            field: "database".into(),
+            detail: format!("could not start a runtime to prepare it: {e}"),
+        })?;
+    runtime.block_on(async {
+        let db = galvani::orm::Db::connect(&url).await?;
+        let prepared = shop::prepare(&db).await;
+        db.close().await;
+        prepared
+    })
 }

@@ -3,6 +3,20 @@
 //! Run it with `cargo run -p shop` and open http://127.0.0.1:8000. The binary is the
 //! project's `manage.py`: try `cargo run -p shop -- routes` or `cargo run -p shop -- check --deploy`.
 
-fn main() -> std::process::ExitCode {
-    shop::project(galvani::Settings::from_env_in(env!("CARGO_MANIFEST_DIR"))).run_cli()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let settings = match galvani::Settings::from_env_in(env!("CARGO_MANIFEST_DIR")) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The first run makes the database and its demo data (db.sqlite3 by default).
+    if let Err(e) = shop::prepare_database(&settings) {
+        eprintln!("the database is not ready: {e}");
+        return ExitCode::FAILURE;
+    }
+    shop::project(settings).run_cli()
 }

@@ -1,35 +1,51 @@
 //! The shop through the whole stack: pages, templates, static files, errors.
 
 use galvani::Settings;
+use galvani::orm::testing::{TestDb, assert_num_queries};
 use galvani::test::TestClient;
 
-fn dev() -> TestClient {
-    let settings = Settings::loader()
-        .optional_file(concat!(env!("CARGO_MANIFEST_DIR"), "/galvani.toml"))
-        .load()
-        .expect("the shop's settings load");
-    TestClient::new(shop::project(settings))
+/// The shop on a database of its own with the demo data.
+struct Shop {
+    client: TestClient,
+    test: TestDb,
 }
 
-fn prod(static_root: &std::path::Path) -> TestClient {
+impl std::ops::Deref for Shop {
+    type Target = TestClient;
+    fn deref(&self) -> &TestClient {
+        &self.client
+    }
+}
+
+async fn on(test: TestDb, profile: &str, env: &[(&str, &str)]) -> Shop {
+    shop::shop::prepare(&test.db).await.expect("the demo data");
+    let mut vars = vec![("GALVANI_DATABASE__URL", test.url.as_str())];
+    vars.extend_from_slice(env);
     let settings = Settings::loader()
         .optional_file(concat!(env!("CARGO_MANIFEST_DIR"), "/galvani.toml"))
-        .profile("prod")
-        .env([
-            (
-                "GALVANI_SECRET_KEY",
-                "tH1s-is-a-t3st-only-key-Wq8zXv2RmP5sKd9LfJ3hGb7NcY4tE6uA",
-            ),
-            ("GALVANI_STATIC__ROOT", static_root.to_str().unwrap()),
-        ])
+        .profile(profile)
+        .env(vars)
         .load()
-        .expect("the shop's prod settings load");
-    TestClient::new(shop::project(settings))
+        .expect("the shop's settings load");
+    // The test's own pool, so queries can be counted.
+    let client = TestClient::new(shop::project(settings).data(test.db.clone()));
+    Shop { client, test }
+}
+
+async fn dev() -> Shop {
+    on(TestDb::sqlite().await.unwrap(), "dev", &[]).await
+}
+
+async fn prod(static_root: &std::path::Path) -> Shop {
+    let key = "tH1s-is-a-t3st-only-key-Wq8zXv2RmP5sKd9LfJ3hGb7NcY4tE6uA";
+    let root = static_root.to_str().unwrap();
+    let env = [("GALVANI_SECRET_KEY", key), ("GALVANI_STATIC__ROOT", root)];
+    on(TestDb::sqlite().await.unwrap(), "prod", &env).await
 }
 
 #[tokio::test]
 async fn home_page_renders_from_the_base_layout_with_featured_products() {
-    let res = dev().get("/").await;
+    let res = dev().await.get("/").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.template_name(), Some("shop/home.html"));
     assert_eq!(res.context_value("featured").unwrap().len(), Some(3));
@@ -42,7 +58,7 @@ async fn home_page_renders_from_the_base_layout_with_featured_products() {
 
 #[tokio::test]
 async fn product_list_filters_by_category_and_refuses_unknown_ones() {
-    let client = dev();
+    let client = dev().await;
     let all = client.get("/products/").await;
     assert_eq!(all.status(), 200);
     assert_eq!(all.context_value("products").unwrap().len(), Some(7));
@@ -58,7 +74,7 @@ async fn product_list_filters_by_category_and_refuses_unknown_ones() {
 
 #[tokio::test]
 async fn product_detail_escapes_text_and_answers_404_and_400() {
-    let client = dev();
+    let client = dev().await;
     let res = client.get("/products/5/").await;
     assert_eq!(res.status(), 200);
     let html = res.text();
@@ -76,13 +92,13 @@ async fn product_detail_escapes_text_and_answers_404_and_400() {
 
 #[tokio::test]
 async fn out_of_stock_products_say_so() {
-    let res = dev().get("/products/3/").await;
+    let res = dev().await.get("/products/3/").await;
     assert!(res.text().contains("Out of stock"), "{}", res.text());
 }
 
 #[tokio::test]
 async fn stylesheet_and_logo_are_served_in_development() {
-    let client = dev();
+    let client = dev().await;
     let css = client.get("/static/shop/site.css").await;
     assert_eq!(css.status(), 200);
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
@@ -99,7 +115,7 @@ async fn stylesheet_and_logo_are_served_in_development() {
 
 #[tokio::test]
 async fn named_routes_reverse() {
-    let client = dev();
+    let client = dev().await;
     let urls = client.site().urls();
     assert_eq!(
         urls.reverse("shop:product-detail", ("id", 4)).unwrap(),
@@ -124,7 +140,7 @@ async fn production_serves_hashed_static_files_and_the_shop_404_page() {
     .unwrap();
     assert!(out.contains("copied"), "{out}");
 
-    let client = prod(root.path());
+    let client = prod(root.path()).await;
     let page = client.get("/").await;
     assert_eq!(page.status(), 200, "{}", page.text());
     let html = page.text();
@@ -161,4 +177,49 @@ fn production_without_a_secret_key_refuses_to_start() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("security.E001"), "{err}");
+}
+
+#[tokio::test]
+async fn pages_make_a_fixed_number_of_queries() {
+    let shop = dev().await;
+    let db = shop.test.db.clone();
+    // Products with their categories in one query, the category menu in another.
+    let list = assert_num_queries(&db, 2, shop.get("/products/").send()).await;
+    assert_eq!(list.status(), 200);
+    let lamps = assert_num_queries(&db, 3, shop.get("/products/?category=lamps").send()).await;
+    assert_eq!(lamps.status(), 200);
+    let detail = assert_num_queries(&db, 1, shop.get("/products/4/").send()).await;
+    assert!(
+        detail.text().contains("Desks"),
+        "the category came with the product"
+    );
+}
+
+#[tokio::test]
+async fn the_first_run_makes_the_demo_data_once() {
+    use galvani::orm::Model as _;
+    let test = TestDb::sqlite().await.unwrap();
+    shop::shop::prepare(&test.db).await.unwrap();
+    shop::shop::prepare(&test.db).await.unwrap();
+    let products = shop::shop::Product::objects().count(&test.db).await;
+    assert_eq!(products.unwrap(), 7);
+    let categories = shop::shop::Category::objects().count(&test.db).await;
+    assert_eq!(categories.unwrap(), 3);
+    test.finish().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_shop_runs_on_postgres_too() {
+    let Some(test) = TestDb::postgres().await.unwrap() else {
+        return;
+    };
+    let shop = on(test, "dev", &[]).await;
+    let lamps = shop.get("/products/?category=lamps").await;
+    assert_eq!(lamps.status(), 200, "{}", lamps.text());
+    assert_eq!(lamps.context_value("products").unwrap().len(), Some(3));
+    let detail = shop.get("/products/5/").await;
+    assert!(detail.text().contains("Desk &amp; drawer set"));
+    let Shop { client, test } = shop;
+    drop(client);
+    test.finish().await.unwrap();
 }

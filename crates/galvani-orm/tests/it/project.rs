@@ -60,3 +60,10 @@ fn a_relative_sqlite_path_is_the_project_folder() {
         format!("sqlite://{}/db.sqlite3", dir.path().display())
     );
 }
+
+#[test]
+fn the_orm_app_builds_outside_an_async_runtime() {
+    // `run_cli` builds the project before it starts a runtime: nothing may connect yet.
+    let project = Project::new(Settings::default()).app(Orm);
+    assert!(project.build().is_ok());
+}

@@ -1,6 +1,8 @@
-//! The `shop` app: a catalogue of products with a home page, a list and detail pages.
+//! The `shop` app: a catalogue of products with a home page, a list and detail pages,
+//! on the ORM (`models.rs`), with demo data made on the first run (`seed.rs`).
 
-mod catalogue;
+pub mod models;
+mod seed;
 mod urls;
 mod views;
 
@@ -9,7 +11,8 @@ use galvani::app::AppSettings;
 use galvani::prelude::*;
 use serde::Deserialize;
 
-pub use catalogue::{Category, InMemoryCatalogue, Product};
+pub use models::{Category, Order, OrderItem, Product};
+pub use seed::prepare;
 
 /// The shop app.
 pub struct Shop;
@@ -52,10 +55,5 @@ impl App for Shop {
 
     fn settings(&self) -> Option<AppSettings> {
         Some(AppSettings::of::<ShopSettings>())
-    }
-
-    fn ready(&self, ctx: &mut ReadyContext<'_>) -> galvani::Result<()> {
-        ctx.insert(InMemoryCatalogue::demo());
-        Ok(())
     }
 }

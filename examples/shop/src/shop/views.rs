@@ -1,26 +1,31 @@
-//! The shop's views: each reads the catalogue and renders a template.
+//! The shop's views: each queries the database and renders a template. Every page
+//! makes a fixed number of queries, whatever the number of products (no N+1).
 
+use galvani::orm::Db;
 use galvani::prelude::*;
 use serde::Deserialize;
 
 use super::ShopSettings;
-use super::catalogue::InMemoryCatalogue;
+use super::models::{Category, Product};
 
-/// The home page: the featured products and the categories.
-pub async fn home(catalogue: Data<InMemoryCatalogue>, settings: Data<ShopSettings>) -> Template {
-    let featured: Vec<_> = catalogue
-        .products()
-        .iter()
-        .take(settings.featured)
-        .collect();
-    Template::new(
+/// A database failure as a 500 (its cause shows on the debug page and in the log).
+fn internal(e: DbError) -> HttpError {
+    HttpError::internal(e)
+}
+
+/// The home page: the featured products and the categories. Two queries.
+pub async fn home(db: Db, settings: Data<ShopSettings>) -> HttpResult<Template> {
+    let featured = Product::objects()
+        .select_related([Product::category.related()])
+        .slice(..settings.featured as u64)
+        .all(&db)
+        .await
+        .map_err(internal)?;
+    let categories = Category::objects().all(&db).await.map_err(internal)?;
+    Ok(Template::new(
         "shop/home.html",
-        context! {
-            featured,
-            categories => catalogue.categories(),
-            currency => &settings.currency,
-        },
-    )
+        context! { featured, categories, currency => &settings.currency },
+    ))
 }
 
 /// `?category=lamps` narrows the list to one category.
@@ -29,46 +34,59 @@ pub struct ListQuery {
     category: Option<String>,
 }
 
-/// All products, or those of one category.
+/// All products, or those of one category. Two or three queries.
 pub async fn product_list(
     Query(query): Query<ListQuery>,
-    catalogue: Data<InMemoryCatalogue>,
+    db: Db,
     settings: Data<ShopSettings>,
 ) -> HttpResult<Template> {
     let category = match query.category.as_deref() {
-        Some(slug) => Some(
-            catalogue
-                .category(slug)
-                .ok_or_else(|| HttpError::not_found(format!("There is no category `{slug}`.")))?,
-        ),
+        Some(slug) => match Category::objects()
+            .filter(Category::slug.eq(slug))
+            .get(&db)
+            .await
+        {
+            Ok(c) => Some(c),
+            Err(DbError::DoesNotExist { .. }) => {
+                return Err(HttpError::not_found(format!(
+                    "There is no category `{slug}`."
+                )));
+            }
+            Err(e) => return Err(internal(e)),
+        },
         None => None,
     };
-    let products: Vec<_> = catalogue
-        .products()
-        .iter()
-        .filter(|p| category.is_none_or(|c| p.category == c.slug))
-        .collect();
+    let mut products = Product::objects().select_related([Product::category.related()]);
+    if let Some(c) = &category {
+        products = products.filter(Product::category.eq(c));
+    }
+    let products = products.all(&db).await.map_err(internal)?;
+    let categories = Category::objects().all(&db).await.map_err(internal)?;
     Ok(Template::new(
         "shop/product_list.html",
-        context! {
-            products,
-            category,
-            categories => catalogue.categories(),
-            currency => &settings.currency,
-        },
+        context! { products, category, categories, currency => &settings.currency },
     ))
 }
 
-/// One product.
+/// One product, with its category. One query.
 pub async fn product_detail(
-    Path(id): Path<u32>,
-    catalogue: Data<InMemoryCatalogue>,
+    Path(id): Path<i64>,
+    db: Db,
     settings: Data<ShopSettings>,
 ) -> HttpResult<Template> {
-    let product = catalogue
-        .product(id)
-        .ok_or_else(|| HttpError::not_found(format!("There is no product {id}.")))?;
-    let category = catalogue.category(product.category);
+    let product = match Product::objects()
+        .select_related([Product::category.related()])
+        .filter(Product::id.eq(id))
+        .get(&db)
+        .await
+    {
+        Ok(p) => p,
+        Err(DbError::DoesNotExist { .. }) => {
+            return Err(HttpError::not_found(format!("There is no product {id}.")));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let category = product.category.cached().cloned();
     Ok(Template::new(
         "shop/product_detail.html",
         context! { product, category, currency => &settings.currency },

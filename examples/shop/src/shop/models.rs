@@ -1,0 +1,95 @@
+//! The shop's models: categories, products, and orders with their lines.
+
+use galvani::orm::{ForeignKey, Reverse};
+use galvani::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// A product category, addressed by its slug in URLs (`?category=lamps`).
+#[derive(Model, Debug, Clone, Serialize)]
+#[model(app = "shop", ordering = ["name"], verbose_name_plural = "categories")]
+pub struct Category {
+    /// The key.
+    pub id: i64,
+    /// URL-safe identifier.
+    #[field(max_length = 50, unique)]
+    pub slug: String,
+    /// Display name.
+    #[field(max_length = 100)]
+    pub name: String,
+    /// The category's products, once prefetched; `category.products()` queries them.
+    #[field(reverse = "category")]
+    pub products: Reverse<Product>,
+}
+
+/// A product for sale.
+#[derive(Model, Debug, Clone, Serialize)]
+#[model(app = "shop", ordering = ["id"])]
+pub struct Product {
+    /// The key, used in URLs.
+    pub id: i64,
+    /// Display name.
+    #[field(max_length = 200)]
+    pub name: String,
+    /// Where it is listed.
+    #[field(on_delete = Protect)]
+    pub category: ForeignKey<Category>,
+    /// Price per unit.
+    #[field(max_digits = 10, decimal_places = 2)]
+    pub price: Decimal,
+    /// Units in stock.
+    #[field(default = 0, help_text = "Units in the warehouse.")]
+    pub stock: i32,
+    /// A short description.
+    pub description: String,
+    /// When it was added.
+    #[field(auto_now_add)]
+    pub created: OffsetDateTime,
+}
+
+/// A customer's order.
+#[derive(Model, Debug, Clone, Serialize)]
+#[model(app = "shop", ordering = ["-created"])]
+pub struct Order {
+    /// The key.
+    pub id: i64,
+    /// Where the confirmation goes.
+    #[field(max_length = 254)]
+    pub email: String,
+    /// When it was placed.
+    #[field(auto_now_add)]
+    pub created: OffsetDateTime,
+    /// The order's lines, once prefetched.
+    #[field(reverse = "order")]
+    pub lines: Reverse<OrderItem>,
+}
+
+/// One line of an order: a product, how many, and the price paid for each.
+#[derive(Model, Debug, Clone, Serialize)]
+#[model(app = "shop", unique_together = [["order", "product"]])]
+pub struct OrderItem {
+    /// The key.
+    pub id: i64,
+    /// The order the line belongs to.
+    #[field(on_delete = Cascade)]
+    pub order: ForeignKey<Order>,
+    /// What was ordered.
+    #[field(on_delete = Protect)]
+    pub product: ForeignKey<Product>,
+    /// How many.
+    pub quantity: i32,
+    /// The price per unit when ordered.
+    #[field(max_digits = 10, decimal_places = 2)]
+    pub price: Decimal,
+}
+
+/// Every model of the app, in the order their tables are made.
+pub fn all() -> Vec<&'static galvani::orm::meta::ModelMeta> {
+    vec![
+        Category::meta(),
+        Product::meta(),
+        Order::meta(),
+        OrderItem::meta(),
+    ]
+}
