@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::executor::{Executor, Statement, database_error};
 use crate::meta::FieldKind;
 use crate::model::Model;
+use crate::signals::{self, Moment};
 use crate::types::FieldType;
 
 /// Inserts `obj` if it was never saved, else updates it (and inserts it when no row
@@ -13,12 +14,9 @@ use crate::types::FieldType;
 pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<()> {
     let meta = M::meta();
     let adding = obj.is_adding();
-    // Both backends keep microseconds: the instance holds what the row will hold.
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now);
-    obj.touch(adding, now);
+    obj.touch(adding, now());
+    let on_commit = |callback| db.on_commit(callback);
+    signals::send_pre_save(obj, adding, &on_commit);
     let values = obj.values();
     let pk = meta.pk();
 
@@ -39,6 +37,7 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
             .map_err(|e| with_model(e, &sql, meta))?;
         if changed > 0 || meta.fields.iter().all(|f| f.primary_key) {
             obj.bind_relations();
+            signals::send(Moment::PostSave, obj, false, &on_commit);
             return Ok(());
         }
     }
@@ -84,6 +83,7 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
         obj.set_pk_from(row, 0)?;
     }
     obj.bind_relations();
+    signals::send(Moment::PostSave, obj, true, &on_commit);
     Ok(())
 }
 
@@ -105,6 +105,16 @@ pub(crate) async fn delete<M: Model, E: Executor>(obj: &M, db: &E) -> Result<u64
         });
     }
     let key = obj.pk().to_value();
+    let on_commit = |callback| db.on_commit(callback);
+    signals::send(Moment::PreDelete, obj, false, &on_commit);
+    let deleted = delete_row(obj, db, key).await?;
+    signals::send(Moment::PostDelete, obj, false, &on_commit);
+    Ok(deleted)
+}
+
+async fn delete_row<M: Model, E: Executor>(obj: &M, db: &E, key: sea_query::Value) -> Result<u64> {
+    let meta = M::meta();
+    let _ = obj;
     if crate::collector::needed(meta) {
         let mut keys = Query::select();
         keys.from(meta.table)

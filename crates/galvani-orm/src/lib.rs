@@ -54,6 +54,7 @@ mod registry;
 mod relation;
 mod reverse;
 pub mod schema;
+pub mod signals;
 pub mod testing;
 mod transaction;
 mod types;

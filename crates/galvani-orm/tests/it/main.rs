@@ -10,4 +10,5 @@ mod many;
 mod project;
 mod queries;
 mod relations;
+mod signals;
 mod transactions;

@@ -170,6 +170,15 @@ pub struct KitPart {
     pub quantity: i32,
 }
 
+/// Only the signal tests use it (handlers are registered per model, process-wide).
+#[derive(Model, Debug, Clone)]
+#[model(app = "kinds")]
+pub struct Note {
+    pub id: i64,
+    #[field(max_length = 100)]
+    pub text: String,
+}
+
 /// Nothing but a key.
 #[derive(Model, Debug, Clone)]
 #[model(app = "kinds")]
@@ -193,5 +202,6 @@ pub fn all() -> Vec<&'static ModelMeta> {
         Kit::meta(),
         KitPart::meta(),
         Marker::meta(),
+        Note::meta(),
     ]
 }
