@@ -10,9 +10,15 @@
 //! assert!(tokens.to_string().contains("shop_tag"));
 //! ```
 
+mod choices;
 mod model;
 
 /// Expands `#[derive(Model)]`.
 pub fn derive_model(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     model::derive(input)
+}
+
+/// Expands `#[derive(Choices)]`.
+pub fn derive_choices(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    choices::derive(input)
 }

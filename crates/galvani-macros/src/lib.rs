@@ -10,3 +10,11 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     galvani_macros_core::derive_model(input.into()).into()
 }
+
+/// Derives `galvani_orm::Choices` (and `FieldType`) for a fieldless enum: stored as
+/// text (`snake_case` of the variant, or `#[choice(value = "...")]`), with a label for
+/// each (`#[choice(label = "...")]`, else the variant's name in words).
+#[proc_macro_derive(Choices, attributes(choice))]
+pub fn derive_choices(input: TokenStream) -> TokenStream {
+    galvani_macros_core::derive_choices(input.into()).into()
+}

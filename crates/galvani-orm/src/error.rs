@@ -121,6 +121,15 @@ pub enum Error {
         action: &'static str,
     },
 
+    /// `full_clean` found values the model's fields do not allow.
+    #[error("{model} is not valid: {}", errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))]
+    Validation {
+        /// The model, as `app.Name`.
+        model: String,
+        /// Each field with what is wrong with it, in field order.
+        errors: Vec<(String, String)>,
+    },
+
     /// A transaction handle was used after its transaction ended (a clone kept past
     /// the closure given to `Db::transaction`).
     #[error(

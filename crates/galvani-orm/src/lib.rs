@@ -38,6 +38,7 @@ extern crate self as galvani_orm;
 
 mod app;
 mod bind;
+mod choices;
 mod collector;
 mod db;
 mod error;
@@ -58,14 +59,16 @@ pub mod signals;
 pub mod testing;
 mod transaction;
 mod types;
+mod validate;
 
 pub use app::Orm;
+pub use choices::Choices;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};
 pub use expr::{F, Numeric};
 pub use field::{Assignment, Field};
-pub use galvani_macros::Model;
+pub use galvani_macros::{Choices, Model};
 pub use m2m::{ManyToMany, ManyToManyField};
 pub use model::Model;
 pub use query::{
@@ -90,8 +93,9 @@ pub struct ModelsGuide;
 /// Everything a models module usually imports.
 pub mod prelude {
     pub use crate::{
-        Avg, Count, Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey, ManyToMany,
-        Max, Min, Model, OneToOne, OrderBy, Q, QuerySet, Reverse, Sum, Tx, create_tables,
+        Avg, Choices, Count, Db, Error as DbError, Executor, F, Field, FieldType, ForeignKey,
+        ManyToMany, Max, Min, Model, OneToOne, OrderBy, Q, QuerySet, Reverse, Sum, Tx,
+        create_tables,
     };
 }
 
@@ -100,6 +104,8 @@ pub mod prelude {
 pub mod __private {
     pub use inventory;
     pub use sea_query::Value;
+    pub use sqlx::postgres::PgRow;
+    pub use sqlx::sqlite::SqliteRow;
     pub use time::OffsetDateTime;
 
     /// A model, registered by its derive so deletes can find every relation to it.

@@ -127,6 +127,8 @@ pub struct FieldMeta {
     pub unique: bool,
     /// Whether the column has an index of its own.
     pub index: bool,
+    /// Whether an empty string passes `full_clean` (text fields).
+    pub blank: bool,
     /// The default, if any.
     pub default: Option<DefaultValue>,
     /// Allowed values and their labels (from a `Choices` enum).

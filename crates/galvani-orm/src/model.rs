@@ -83,6 +83,14 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     #[doc(hidden)]
     fn touch(&mut self, adding: bool, now: time::OffsetDateTime);
 
+    /// Checks every field's value against its options, as Django's `full_clean`: text
+    /// within `max_length` and not empty unless `blank`, decimals within
+    /// `max_digits`/`decimal_places`, values among `choices`. Call it before `save` where
+    /// input is not trusted; [`crate::Error::Validation`] lists every problem.
+    fn full_clean(&self) -> Result<()> {
+        crate::validate::full_clean(Self::meta(), &self.values())
+    }
+
     /// All rows of this model, as a lazy [`QuerySet`].
     fn objects() -> QuerySet<Self> {
         QuerySet::new()

@@ -71,9 +71,11 @@ pub(crate) struct FieldAttrs {
     pub related_name: Option<String>,
     pub reverse: Option<String>,
     pub through: Option<syn::Path>,
+    pub choices: bool,
+    pub blank: bool,
 }
 
-const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name, reverse, through";
+const FIELD_OPTIONS: &str = "primary_key, unique, index, max_length, max_digits, decimal_places, db_column, default, auto_now, auto_now_add, verbose_name, help_text, on_delete, related_name, reverse, through, choices, blank";
 
 const ON_DELETE: &[&str] = &[
     "Cascade",
@@ -105,6 +107,8 @@ impl FieldAttrs {
                     "related_name" => out.related_name = Some(string(&meta)?),
                     "reverse" => out.reverse = Some(string(&meta)?),
                     "through" => out.through = Some(meta.value()?.parse()?),
+                    "choices" => out.choices = true,
+                    "blank" => out.blank = true,
                     "default" => out.default = Some(default(&meta)?),
                     "on_delete" => {
                         let value: syn::Ident = meta.value()?.parse()?;

@@ -528,6 +528,7 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo, model_lower: &str) -> TokenStrea
         }
     };
     let index = a.index;
+    let blank = a.blank;
     let auto_now = a.auto_now;
     let auto_now_add = a.auto_now_add;
     let verbose = a
@@ -535,6 +536,11 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo, model_lower: &str) -> TokenStrea
         .clone()
         .unwrap_or_else(|| name.replace('_', " "));
     let help = a.help_text.clone().unwrap_or_default();
+    let choices = if a.choices {
+        quote!(<<#ty as #orm::FieldType>::Base as #orm::Choices>::CHOICES)
+    } else {
+        quote!(&[])
+    };
     quote! {
         #orm::meta::FieldMeta {
             name: #name,
@@ -544,8 +550,9 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo, model_lower: &str) -> TokenStrea
             primary_key: #primary_key,
             unique: #unique,
             index: #index,
+            blank: #blank,
             default: #default,
-            choices: &[],
+            choices: #choices,
             auto_now: #auto_now,
             auto_now_add: #auto_now_add,
             verbose_name: #verbose,
@@ -557,7 +564,7 @@ fn field_meta(orm: &TokenStream, f: &FieldInfo, model_lower: &str) -> TokenStrea
 
 /// Where the ORM is, seen from the crate being compiled: `::galvani::orm` for projects,
 /// `::galvani_orm` for crates that use the ORM alone (and for the ORM itself).
-fn orm_path() -> TokenStream {
+pub(crate) fn orm_path() -> TokenStream {
     use proc_macro_crate::{FoundCrate, crate_name};
     match crate_name("galvani-orm") {
         Ok(FoundCrate::Name(n)) => {

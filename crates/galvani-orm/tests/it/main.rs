@@ -12,3 +12,4 @@ mod queries;
 mod relations;
 mod signals;
 mod transactions;
+mod validation;

@@ -1,5 +1,6 @@
 //! The models the tests use.
 
+use galvani_orm::Choices;
 use galvani_orm::meta::ModelMeta;
 use galvani_orm::prelude::*;
 use rust_decimal::Decimal;
@@ -179,6 +180,29 @@ pub struct Note {
     pub text: String,
 }
 
+/// A parcel's state, stored as text.
+#[derive(Choices, Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    Pending,
+    #[choice(label = "On its way")]
+    InTransit,
+    Delivered,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(app = "kinds")]
+pub struct Parcel {
+    pub id: i64,
+    #[field(choices)]
+    pub status: Status,
+    #[field(max_length = 5)]
+    pub code: String,
+    #[field(max_length = 10, blank)]
+    pub note: String,
+    #[field(max_digits = 4, decimal_places = 1)]
+    pub weight: Decimal,
+}
+
 /// Nothing but a key.
 #[derive(Model, Debug, Clone)]
 #[model(app = "kinds")]
@@ -203,5 +227,6 @@ pub fn all() -> Vec<&'static ModelMeta> {
         KitPart::meta(),
         Marker::meta(),
         Note::meta(),
+        Parcel::meta(),
     ]
 }
