@@ -10,7 +10,7 @@ use crate::expr::F;
 use crate::meta::{FieldMeta, ModelMeta};
 use crate::model::Model;
 use crate::query::path::{Hop, MAX_HOPS, Path};
-use crate::query::{Lookup, OrderBy, Q};
+use crate::query::{DatePart, Lookup, OrderBy, Q};
 use crate::relation::Relation;
 use crate::types::FieldType;
 
@@ -193,6 +193,117 @@ impl<M: Model, R: Relation> Field<M, R> {
                 index: u16::try_from(self.index).unwrap_or(u16::MAX),
             },
         )
+    }
+}
+
+/// A part of a date or instant field (in UTC), compared as a number: made by
+/// `Field::year()`, `month()`, `day()` and `hour()`.
+///
+/// ```
+/// use galvani_orm::prelude::*;
+/// use time::OffsetDateTime;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(app = "shop")]
+/// struct Order {
+///     id: i64,
+///     placed: OffsetDateTime,
+/// }
+///
+/// let this_year = Order::objects().filter(Order::placed.year().eq(2026));
+/// let winter = Order::objects().filter(Order::placed.month().is_in([12, 1, 2]));
+/// ```
+pub struct Part<M> {
+    path: Path,
+    field: &'static FieldMeta,
+    part: DatePart,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Part<M> {
+    fn lookup(&self, inner: Lookup) -> Q {
+        Q::lookup(
+            M::meta(),
+            self.path,
+            self.field,
+            Lookup::Part(self.part, Box::new(inner)),
+        )
+    }
+
+    /// Equal to `n`.
+    pub fn eq(&self, n: i32) -> Q {
+        self.lookup(Lookup::Exact(n.to_value()))
+    }
+
+    /// Greater than `n`.
+    pub fn gt(&self, n: i32) -> Q {
+        self.lookup(Lookup::Gt(n.to_value()))
+    }
+
+    /// Greater than or equal to `n`.
+    pub fn gte(&self, n: i32) -> Q {
+        self.lookup(Lookup::Gte(n.to_value()))
+    }
+
+    /// Less than `n`.
+    pub fn lt(&self, n: i32) -> Q {
+        self.lookup(Lookup::Lt(n.to_value()))
+    }
+
+    /// Less than or equal to `n`.
+    pub fn lte(&self, n: i32) -> Q {
+        self.lookup(Lookup::Lte(n.to_value()))
+    }
+
+    /// Between `low` and `high`, both included.
+    pub fn range(&self, low: i32, high: i32) -> Q {
+        self.lookup(Lookup::Range(low.to_value(), high.to_value()))
+    }
+
+    /// One of `values`.
+    pub fn is_in(&self, values: impl IntoIterator<Item = i32>) -> Q {
+        self.lookup(Lookup::In(
+            values.into_iter().map(|v| v.to_value()).collect(),
+        ))
+    }
+}
+
+/// Date and instant fields (`Date`, `OffsetDateTime`, and their `Option`s).
+pub trait Dated: FieldType {}
+impl Dated for time::Date {}
+impl Dated for time::OffsetDateTime {}
+
+impl<M: Model, T: FieldType> Field<M, T>
+where
+    T::Base: Dated,
+{
+    fn part(&self, part: DatePart) -> Part<M> {
+        Part {
+            path: self.path,
+            field: self.meta(),
+            part,
+            _model: PhantomData,
+        }
+    }
+
+    /// The year.
+    pub fn year(&self) -> Part<M> {
+        self.part(DatePart::Year)
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(&self) -> Part<M> {
+        self.part(DatePart::Month)
+    }
+
+    /// The day of the month.
+    pub fn day(&self) -> Part<M> {
+        self.part(DatePart::Day)
+    }
+
+    /// The hour, 0 to 23 (instants, in UTC).
+    pub fn hour(&self) -> Part<M> {
+        self.part(DatePart::Hour)
     }
 }
 

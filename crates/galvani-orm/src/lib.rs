@@ -67,13 +67,13 @@ pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};
 pub use expr::{F, Numeric};
-pub use field::{Assignment, Field};
+pub use field::{Assignment, Dated, Field, Part};
 pub use galvani_macros::{Choices, Model};
 pub use m2m::{ManyToMany, ManyToManyField};
 pub use model::Model;
 pub use query::{
-    Avg, Chunks, Column, Columns, Count, Max, Min, OrderBy, Param, Q, QuerySet, Related, Sum,
-    Summable, raw,
+    Avg, Chunks, Column, Columns, Count, DatePart, Max, Min, OrderBy, Param, Q, QuerySet, Related,
+    Sum, Summable, raw,
 };
 pub use registry::models;
 pub use relation::{ForeignKey, OneToOne, Relation};

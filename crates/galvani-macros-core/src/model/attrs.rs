@@ -13,10 +13,12 @@ pub(crate) struct ModelAttrs {
     pub unique_together: Vec<Vec<String>>,
     pub verbose_name: Option<String>,
     pub verbose_name_plural: Option<String>,
+    pub indexes: Vec<Vec<String>>,
+    pub checks: Vec<(String, String)>,
 }
 
 const MODEL_OPTIONS: &str =
-    "app, table, ordering, unique_together, verbose_name, verbose_name_plural";
+    "app, table, ordering, unique_together, indexes, checks, verbose_name, verbose_name_plural";
 
 impl ModelAttrs {
     pub fn parse(attrs: &[syn::Attribute]) -> Result<Self> {
@@ -29,6 +31,8 @@ impl ModelAttrs {
                     "table" => out.table = Some(string(&meta)?),
                     "ordering" => out.ordering = strings(&meta)?,
                     "unique_together" => out.unique_together = groups(&meta)?,
+                    "indexes" => out.indexes = groups(&meta)?,
+                    "checks" => out.checks = pairs(&meta)?,
                     "verbose_name" => out.verbose_name = Some(string(&meta)?),
                     "verbose_name_plural" => out.verbose_name_plural = Some(string(&meta)?),
                     _ => {
@@ -185,6 +189,32 @@ fn groups(meta: &ParseNestedMeta<'_>) -> Result<Vec<Vec<String>>> {
                 other,
                 "expected a list of field names, such as [\"order\", \"product\"]",
             )),
+        })
+        .collect()
+}
+
+fn pairs(meta: &ParseNestedMeta<'_>) -> Result<Vec<(String, String)>> {
+    let array: ExprArray = meta.value()?.parse()?;
+    let help =
+        "expected (\"name\", \"SQL condition\"), such as (\"stock_not_negative\", \"stock >= 0\")";
+    array
+        .elems
+        .iter()
+        .map(|e| match e {
+            Expr::Tuple(t) if t.elems.len() == 2 => {
+                let s: Vec<String> = t
+                    .elems
+                    .iter()
+                    .map(|x| match x {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(s), ..
+                        }) => Ok(s.value()),
+                        other => Err(syn::Error::new_spanned(other, help)),
+                    })
+                    .collect::<Result<_>>()?;
+                Ok((s[0].clone(), s[1].clone()))
+            }
+            other => Err(syn::Error::new_spanned(other, help)),
         })
         .collect()
 }

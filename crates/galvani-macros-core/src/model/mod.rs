@@ -116,6 +116,14 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         .unwrap_or_else(|| format!("{verbose}s"));
     let ordering = &model.ordering;
     let unique_together = model.unique_together.iter().map(|g| quote!(&[#(#g),*]));
+    let indexes = model.indexes.iter().map(|g| {
+        let index_name = format!("{table}_{}_idx", g.join("_"));
+        quote!(#orm::meta::IndexMeta { name: #index_name, fields: &[#(#g),*], unique: false })
+    });
+    let checks = model
+        .checks
+        .iter()
+        .map(|(check_name, sql)| quote!(#orm::meta::CheckMeta { name: #check_name, sql: #sql }));
     let field_metas = fields.iter().map(|f| field_meta(&orm, f, &lower));
     let count = fields.len();
     let model_name = name.to_string();
@@ -279,8 +287,8 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             reverse: &#reverse_static,
             ordering: &[#(#ordering),*],
             unique_together: &[#(#unique_together),*],
-            indexes: &[],
-            checks: &[],
+            indexes: &[#(#indexes),*],
+            checks: &[#(#checks),*],
             verbose_name: #verbose,
             verbose_name_plural: #verbose_plural,
         };
@@ -464,7 +472,8 @@ fn check_names(model: &ModelAttrs, fields: &[FieldInfo]) -> Result<()> {
         .ordering
         .iter()
         .map(|o| o.trim_start_matches('-').to_owned())
-        .chain(model.unique_together.iter().flatten().cloned());
+        .chain(model.unique_together.iter().flatten().cloned())
+        .chain(model.indexes.iter().flatten().cloned());
     for name in names {
         if !known.contains(&name) {
             return Err(syn::Error::new(

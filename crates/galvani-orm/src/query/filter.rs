@@ -29,6 +29,41 @@ pub(crate) enum Lookup {
     In(Vec<Value>),
     InSelect(Box<sea_query::SelectStatement>),
     IsNull(bool),
+    /// A comparison on a part of a date or instant (`year`, `month`, ...).
+    Part(DatePart, Box<Lookup>),
+}
+
+/// A part of a date or an instant (instants in UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// The month, 1 to 12.
+    Month,
+    /// The day of the month.
+    Day,
+    /// The hour, 0 to 23.
+    Hour,
+}
+
+impl DatePart {
+    fn sqlite(self) -> &'static str {
+        match self {
+            DatePart::Year => "%Y",
+            DatePart::Month => "%m",
+            DatePart::Day => "%d",
+            DatePart::Hour => "%H",
+        }
+    }
+
+    fn postgres(self) -> &'static str {
+        match self {
+            DatePart::Year => "YEAR",
+            DatePart::Month => "MONTH",
+            DatePart::Day => "DAY",
+            DatePart::Hour => "HOUR",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +220,10 @@ fn lookup_expr(
     lookup: &Lookup,
     backend: Backend,
 ) -> Expr {
+    if let Lookup::Part(part, inner) = lookup {
+        let column = column_expr(table, field, backend);
+        return compare(part_expr(*part, column, field, backend), inner);
+    }
     let col = || column_expr(table.clone(), field, backend);
     let upper = |e: Expr| Expr::from(Func::upper(e));
     // Case-sensitive matching: GLOB on SQLite (its LIKE ignores ASCII case), LIKE elsewhere.
@@ -233,6 +272,47 @@ fn lookup_expr(
         Lookup::InSelect(select) => col().in_subquery((**select).clone()),
         Lookup::IsNull(true) => col().is_null(),
         Lookup::IsNull(false) => col().is_not_null(),
+        // Handled above.
+        Lookup::Part(..) => Expr::cust("1 = 0"),
+    }
+}
+
+/// The integer `part` of a date or instant column.
+fn part_expr(part: DatePart, column: Expr, field: &FieldMeta, backend: Backend) -> Expr {
+    match backend {
+        Backend::Postgres => {
+            // Instants are compared in UTC, whatever the session's time zone.
+            let template = match field.kind {
+                FieldKind::DateTime => format!(
+                    "CAST(EXTRACT({} FROM $1 AT TIME ZONE 'UTC') AS INTEGER)",
+                    part.postgres()
+                ),
+                _ => format!("CAST(EXTRACT({} FROM $1) AS INTEGER)", part.postgres()),
+            };
+            Expr::cust_with_exprs(template, [column])
+        }
+        _ => Expr::cust_with_exprs(
+            format!("CAST(strftime('{}', ?) AS INTEGER)", part.sqlite()),
+            [column],
+        ),
+    }
+}
+
+/// `expr` compared as `lookup` says (the comparisons that make sense on a number).
+fn compare(expr: Expr, lookup: &Lookup) -> Expr {
+    match lookup {
+        Lookup::Exact(v) => expr.eq(v.clone()),
+        Lookup::Gt(v) => expr.gt(v.clone()),
+        Lookup::Gte(v) => expr.gte(v.clone()),
+        Lookup::Lt(v) => expr.lt(v.clone()),
+        Lookup::Lte(v) => expr.lte(v.clone()),
+        Lookup::Range(low, high) => expr.between(low.clone(), high.clone()),
+        Lookup::In(values) if values.is_empty() => Expr::cust("1 = 0"),
+        Lookup::In(values) => expr.is_in(values.iter().cloned()),
+        Lookup::IsNull(true) => expr.is_null(),
+        Lookup::IsNull(false) => expr.is_not_null(),
+        // Text and nested lookups are not made on parts.
+        _ => Expr::cust("1 = 0"),
     }
 }
 

@@ -13,7 +13,7 @@ mod values;
 
 pub use bulk::Chunks;
 pub(crate) use filter::Lookup;
-pub use filter::Q;
+pub use filter::{DatePart, Q};
 pub use order::OrderBy;
 pub use queryset::QuerySet;
 pub use raw::{Param, raw};

@@ -8,7 +8,12 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Model, Debug, Clone, PartialEq)]
-#[model(app = "shop", ordering = ["name"])]
+#[model(
+    app = "shop",
+    ordering = ["name"],
+    indexes = [["name", "stock"]],
+    checks = [("shop_product_stock_not_negative", "stock >= 0")]
+)]
 pub struct Product {
     pub id: i64,
     #[field(max_length = 100)]
