@@ -17,6 +17,13 @@ Peers:
                     as deployed (the access log records 4xx and 5xx, log.level = warn)
     galvani-logall  the same, logging every request (GALVANI_LOG__LEVEL=info)
     galvani-bare    the same with GALVANI_MIDDLEWARE__DEFAULTS=false (optional layers off)
+    orm-sqlite      galvani-bench (prod) on SQLite: /db and /fortunes through the ORM
+    sqlx-sqlite     the same binary with BENCH_TWIN=sqlx: the same paths hand-written on
+                    the same sqlx pool; orm-X is compared with sqlx-X, the rest with axum
+    orm-pg, sqlx-pg the same on PostgreSQL (--postgres URL, or BENCH_POSTGRES_URL)
+
+    bench/run.py --peers sqlx-sqlite,orm-sqlite,sqlx-pg,orm-pg --paths /db,/fortunes \
+        --postgres postgres://galvani_test:galvani_test@127.0.0.1:5432/postgres
 """
 
 import argparse
@@ -35,8 +42,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 EXPECTED = {
-    "/json": ("application/json", b'{"message":"Hello, World!"}'),
-    "/plaintext": ("text/plain", b"Hello, World!"),
+    "/json": ("application/json", lambda b: b == b'{"message":"Hello, World!"}'),
+    "/plaintext": ("text/plain", lambda b: b == b"Hello, World!"),
+    "/db": ("application/json", lambda b: b.startswith(b'{"id":') and b"randomnumber" in b),
+    "/fortunes": (
+        "text/html",
+        lambda b: b"Additional fortune added at request time." in b
+        and b"&lt;script&gt;" in b
+        and "フレームワーク".encode() in b,
+    ),
 }
 
 
@@ -44,10 +58,23 @@ def target_dir() -> Path:
     return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 
-def peers():
+def peers(postgres: str | None = None):
     release = target_dir() / "release"
     prod = {"GALVANI_PROFILE": "prod"}
-    return {
+    sqlite = f"sqlite://{ROOT / 'bench' / 'results' / 'bench.sqlite3'}"
+    bench = lambda port: [str(release / "galvani-bench"), "runserver", f"127.0.0.1:{port}"]
+    dbs = {
+        "orm-sqlite": (18085, sqlite, {}),
+        "sqlx-sqlite": (18086, sqlite, {"BENCH_TWIN": "sqlx"}),
+    }
+    if postgres:
+        dbs["orm-pg"] = (18087, postgres, {})
+        dbs["sqlx-pg"] = (18088, postgres, {"BENCH_TWIN": "sqlx"})
+    database_peers = {
+        name: (bench(port), {**prod, "GALVANI_DATABASE__URL": url, **extra}, f"127.0.0.1:{port}")
+        for name, (port, url, extra) in dbs.items()
+    }
+    return database_peers | {
         "axum": ([str(release / "axum-twin"), "127.0.0.1:18081"], {}, "127.0.0.1:18081"),
         "galvani": (
             [str(release / "galvani-bench"), "runserver", "127.0.0.1:18082"],
@@ -101,7 +128,7 @@ def validate(name: str, addr: str, paths: list[str]) -> None:
     for path in paths:
         status, headers, body = http_get(addr, path)
         ctype, expected = EXPECTED[path]
-        if status != 200 or not headers.get("content-type", "").startswith(ctype) or body != expected:
+        if status != 200 or not headers.get("content-type", "").startswith(ctype) or not expected(body):
             raise SystemExit(f"{name} {path}: unexpected response {status} {headers} {body!r}")
         if "date" not in headers:
             raise SystemExit(f"{name} {path}: no Date header")
@@ -141,9 +168,32 @@ def start(name: str, spec) -> subprocess.Popen:
     return subprocess.Popen(["taskset", "-c", "0", *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
 
 
+def prepare_databases(all_peers: dict, names: list[str]) -> None:
+    """`galvani-bench prepare` once per database the chosen peers use."""
+    done = set()
+    for name in names:
+        cmd, env, _ = all_peers[name]
+        url = env.get("GALVANI_DATABASE__URL")
+        if url is None or url in done:
+            continue
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("GALVANI_")}, **env}
+        subprocess.run([cmd[0], "prepare"], env=full_env, check=True, cwd=ROOT)
+        done.add(url)
+
+
+def baseline_of(peer: str) -> str:
+    """The peer a ratio is taken against: the sqlx twin for ORM peers, else axum."""
+    return "sqlx-" + peer[4:] if peer.startswith("orm-") else "axum"
+
+
 def run(args) -> dict:
-    all_peers = peers()
+    all_peers = peers(args.postgres)
     names = [n for n in args.peers.split(",")]
+    unknown = [n for n in names if n not in all_peers]
+    if unknown:
+        raise SystemExit(f"unknown peers {unknown}: known are {sorted(all_peers)} (pg peers need --postgres)")
+    prepare_databases(all_peers, names)
     paths = args.paths.split(",")
     conns = [int(c) for c in args.conns.split(",")]
     levels = [(path, c) for path in paths for c in conns]
@@ -205,23 +255,26 @@ def summarise(data: dict) -> str:
         f"Measured {data['when']} with `{data['command']}` "
         f"({data['settings']['rounds']} rounds, {data['settings']['duration']} s per level).",
         "",
-        "| path | conns | peer | req/s median (min-max) | CPU us/req median | ratio to axum (min-max) |",
+        "| path | conns | peer | req/s median (min-max) | CPU us/req median | ratio to its baseline (min-max) |",
         "|---|---|---|---|---|---|",
     ]
     for path, c in keys:
         by_peer = {p: [r for r in rows if r["peer"] == p and r["path"] == path and r["conns"] == c] for p in peers_seen}
-        base = {r["round"]: r["rps"] for r in by_peer.get("axum", [])}
         for p in peers_seen:
             rs = by_peer[p]
             if not rs:
                 continue
             rps = [r["rps"] for r in rs]
             cpu = [r["cpu_us_per_req"] for r in rs]
+            is_base = p == "axum" or p.startswith("sqlx-")
+            base = {r["round"]: r["rps"] for r in by_peer.get(baseline_of(p), [])}
             ratios = [r["rps"] / base[r["round"]] for r in rs if r["round"] in base]
             ratio = (
-                f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
-                if ratios and p != "axum"
-                else "1.00" if p == "axum" else "-"
+                "1.00 (baseline)"
+                if is_base
+                else f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) to {baseline_of(p)}"
+                if ratios
+                else "-"
             )
             out.append(
                 f"| {path} | {c} | {p} | {statistics.median(rps):,.0f} ({min(rps):,.0f}-{max(rps):,.0f}) "
@@ -239,6 +292,11 @@ def main() -> None:
     parser.add_argument("--paths", default="/json,/plaintext")
     parser.add_argument("--peers", default="axum,galvani,galvani-logall,galvani-bare")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL"),
+        help="a PostgreSQL URL for the orm-pg and sqlx-pg peers (tables world and fortune are made there)",
+    )
     parser.add_argument("--report", help="summarise an earlier results file instead of running")
     args = parser.parse_args()
 

@@ -148,6 +148,23 @@ impl Db {
         }
     }
 
+    /// The underlying sqlx pool when this is SQLite: an escape hatch for hand-written
+    /// queries (use `galvani_orm::sqlx`, the same version). `None` on PostgreSQL.
+    pub async fn sqlite_pool(&self) -> Result<Option<&SqlitePool>> {
+        Ok(match self.pool().await? {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        })
+    }
+
+    /// The underlying sqlx pool when this is PostgreSQL (see [`Db::sqlite_pool`]).
+    pub async fn postgres_pool(&self) -> Result<Option<&PgPool>> {
+        Ok(match self.pool().await? {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        })
+    }
+
     /// The pool, connected on first use.
     pub(crate) async fn pool(&self) -> Result<&Pool> {
         let inner = &self.inner;

@@ -63,6 +63,9 @@ mod validate;
 
 pub use app::Orm;
 pub use choices::Choices;
+/// The sqlx version Galvani uses, for hand-written queries on [`Db::sqlite_pool`] and
+/// [`Db::postgres_pool`].
+pub use sqlx;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};
