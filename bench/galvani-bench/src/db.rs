@@ -5,8 +5,8 @@
 
 use std::cell::Cell;
 
-use galvani::orm::sqlx;
 use galvani::orm::Db;
+use galvani::orm::sqlx;
 use galvani::prelude::*;
 use serde::Serialize;
 
@@ -119,9 +119,13 @@ pub async fn db_sqlx(db: Db) -> HttpResult<Json<World>> {
 /// `/fortunes` hand-written on the same pool.
 pub async fn fortunes_sqlx(db: Db) -> HttpResult<Template> {
     let rows: Vec<(i64, String)> = if let Some(pool) = db.sqlite_pool().await.map_err(internal)? {
-        sqlx::query_as("SELECT id, message FROM fortune").fetch_all(pool).await
+        sqlx::query_as("SELECT id, message FROM fortune")
+            .fetch_all(pool)
+            .await
     } else if let Some(pool) = db.postgres_pool().await.map_err(internal)? {
-        sqlx::query_as("SELECT id, message FROM fortune").fetch_all(pool).await
+        sqlx::query_as("SELECT id, message FROM fortune")
+            .fetch_all(pool)
+            .await
     } else {
         unreachable!("a Db is SQLite or PostgreSQL")
     }

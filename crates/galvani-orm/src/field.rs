@@ -34,6 +34,20 @@ use crate::types::FieldType;
 ///     .filter(Product::stock.gt(0) & Product::name.icontains("tea"))
 ///     .order_by([Product::name.asc()]);
 /// ```
+///
+/// A lookup value of the wrong type does not compile:
+///
+/// ```compile_fail,E0277
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model)]
+/// struct Product {
+///     id: i64,
+///     name: String,
+/// }
+///
+/// let q = Product::name.eq(10_i64);
+/// ```
 pub struct Field<M, T> {
     /// The model the field belongs to (`M`, unless the field was reached through
     /// relations with [`Field::then`]).

@@ -63,9 +63,6 @@ mod validate;
 
 pub use app::Orm;
 pub use choices::Choices;
-/// The sqlx version Galvani uses, for hand-written queries on [`Db::sqlite_pool`] and
-/// [`Db::postgres_pool`].
-pub use sqlx;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};
@@ -84,6 +81,9 @@ pub use relation::{ForeignKey, OneToOne, Relation};
 pub use relation::{RelatedSlot, SelectPlan};
 pub use reverse::{Prefetch, Reverse};
 pub use schema::{create_tables, create_tables_if_missing};
+/// The sqlx version Galvani uses, for hand-written queries on [`Db::sqlite_pool`] and
+/// [`Db::postgres_pool`].
+pub use sqlx;
 pub use transaction::Tx;
 
 pub use types::{FieldType, text};

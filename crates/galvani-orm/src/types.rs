@@ -22,6 +22,19 @@ use crate::meta::FieldKind;
 /// assert_eq!(<i64 as FieldType>::KIND, FieldKind::BigInteger);
 /// assert!(<Option<String> as FieldType>::NULLABLE);
 /// ```
+///
+/// Any other type is a compile error ("`HashMap<String, String>` cannot be a model
+/// field", with the list of types that can):
+///
+/// ```compile_fail,E0277
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model)]
+/// struct Product {
+///     id: i64,
+///     tags: std::collections::HashMap<String, String>,
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a model field",
     label = "not a field type",

@@ -141,18 +141,26 @@ impl Q {
         Q(Node::Any(Vec::new()))
     }
 
-    /// The condition as sea-query builds it for `backend`.
+    /// The condition as one sea-query expression for `backend`; `None` when every
+    /// row matches. (One expression, not nested `Condition`s: sea-query turns each
+    /// nested condition into an expression by cloning it, which cost more than the
+    /// rest of building a primary-key lookup.)
+    pub(crate) fn expr(&self, backend: Backend) -> Option<Expr> {
+        node_expr(&self.0, backend)
+    }
+
+    /// The condition as a sea-query `Condition` (for statements that take one).
     pub(crate) fn condition(&self, backend: Backend) -> Condition {
-        match &self.0 {
-            Node::All(_) | Node::Any(_) | Node::Not(_) => node_condition(&self.0, backend),
-            lookup => Condition::all().add(node_condition(lookup, backend)),
+        match self.expr(backend) {
+            Some(e) => Condition::all().add(e),
+            None => Condition::all(),
         }
     }
 }
 
-fn node_condition(node: &Node, backend: Backend) -> Condition {
+fn node_expr(node: &Node, backend: Backend) -> Option<Expr> {
     match node {
-        Node::Lookup(l) => Condition::all().add(lookup_expr(
+        Node::Lookup(l) => Some(lookup_expr(
             l.path.alias(l.table),
             l.field,
             &l.lookup,
@@ -160,17 +168,29 @@ fn node_condition(node: &Node, backend: Backend) -> Condition {
         )),
         Node::All(nodes) => nodes
             .iter()
-            .fold(Condition::all(), |c, n| c.add(node_condition(n, backend))),
+            .filter_map(|n| node_expr(n, backend))
+            .reduce(|a, b| a.and(b)),
         Node::Any(nodes) => {
-            // An empty OR matches nothing; sea-query would drop it, so say so.
-            if nodes.is_empty() {
-                return Condition::all().add(Expr::cust("1 = 0"));
+            let mut exprs = Vec::with_capacity(nodes.len());
+            for n in nodes {
+                match node_expr(n, backend) {
+                    Some(e) => exprs.push(e),
+                    // A member that matches every row makes the whole OR match.
+                    None => return None,
+                }
             }
-            nodes
-                .iter()
-                .fold(Condition::any(), |c, n| c.add(node_condition(n, backend)))
+            // An empty OR matches nothing.
+            Some(
+                exprs
+                    .into_iter()
+                    .reduce(|a, b| a.or(b))
+                    .unwrap_or_else(|| Expr::cust("1 = 0")),
+            )
         }
-        Node::Not(inner) => node_condition(inner, backend).not(),
+        Node::Not(inner) => Some(match node_expr(inner, backend) {
+            Some(e) => e.not(),
+            None => Expr::cust("1 = 0"),
+        }),
     }
 }
 

@@ -204,7 +204,9 @@ impl<M: Model> QuerySet<M> {
         let mut paths = loaded;
         paths.extend(self.joined_paths());
         Self::add_joins(&mut select, &paths);
-        select.cond_where(self.filter.condition(backend));
+        if let Some(e) = self.filter.expr(backend) {
+            select.and_where(e);
+        }
         if self.distinct {
             select.distinct();
         }
@@ -215,9 +217,9 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The statement `all` runs.
-    fn built(&self, backend: crate::Backend) -> Statement {
+    fn built(&self, backend: crate::Backend, at_most: Option<u64>) -> Statement {
         let mut stmt = Statement::build(&self.select(backend), backend);
-        self.append_slice(&mut stmt);
+        self.append_slice(&mut stmt, at_most);
         stmt
     }
 
@@ -225,13 +227,18 @@ impl<M: Model> QuerySet<M> {
     /// numbers come from code, never from text; as bound parameters they would make
     /// SQLite prepare the statement again on every run (measured: ~30,000 instructions
     /// per query, half of a primary-key lookup).
-    fn append_slice(&self, stmt: &mut Statement) {
+    /// `at_most` narrows the slice further (`get` reads at most two rows).
+    fn append_slice(&self, stmt: &mut Statement, at_most: Option<u64>) {
         use std::fmt::Write as _;
-        if let Some(limit) = self.limit {
+        let limit = match (self.limit, at_most) {
+            (Some(a), Some(b)) => Some(Ord::min(a, b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(limit) = limit {
             let _ = write!(stmt.sql, " LIMIT {limit}");
         }
         if self.offset > 0 {
-            if self.limit.is_none() {
+            if limit.is_none() {
                 let _ = write!(stmt.sql, " LIMIT {}", i64::MAX);
             }
             let _ = write!(stmt.sql, " OFFSET {}", self.offset);
@@ -279,7 +286,11 @@ impl<M: Model> QuerySet<M> {
 
     /// Every matching row.
     pub async fn all<E: Executor>(&self, db: &E) -> Result<Vec<M>> {
-        let stmt = self.built(db.backend());
+        self.fetch(db, None).await
+    }
+
+    async fn fetch<E: Executor>(&self, db: &E, at_most: Option<u64>) -> Result<Vec<M>> {
+        let stmt = self.built(db.backend(), at_most);
         let rows = db.fetch_all(stmt).await?;
         let mut out = rows
             .iter()
@@ -359,7 +370,9 @@ impl<M: Model> QuerySet<M> {
         };
         paths.extend(ordering.iter().map(OrderBy::path).filter(|p| !p.is_empty()));
         Self::add_joins(&mut select, &paths);
-        select.cond_where(self.filter.condition(backend));
+        if let Some(e) = self.filter.expr(backend) {
+            select.and_where(e);
+        }
         if self.distinct {
             select.distinct();
         }
@@ -367,7 +380,7 @@ impl<M: Model> QuerySet<M> {
             term.apply(&mut select, backend);
         }
         let mut stmt = Statement::build(&select, backend);
-        self.append_slice(&mut stmt);
+        self.append_slice(&mut stmt, None);
         let rows = db.fetch_all(stmt).await?;
         rows.iter().map(|row| columns.read(row)).collect()
     }
@@ -397,7 +410,7 @@ impl<M: Model> QuerySet<M> {
     /// [`Error::MultipleObjectsReturned`] when there are several.
     pub async fn get<E: Executor>(&self, db: &E) -> Result<M> {
         // Two rows are enough to know there is more than one.
-        let mut rows = self.clone().slice(..2).all(db).await?;
+        let mut rows = self.fetch(db, Some(2)).await?;
         match rows.len() {
             0 => Err(Error::DoesNotExist {
                 model: M::meta().label(),
@@ -563,9 +576,14 @@ mod tests {
     fn slices_are_literal_so_statements_stay_prepared() {
         let qs = Thing::objects().filter(Thing::id.eq(7)).slice(10..12);
         for backend in [Backend::Sqlite, Backend::Postgres] {
-            let stmt = qs.built(backend);
+            let stmt = qs.built(backend, None);
             assert!(stmt.sql.ends_with(" LIMIT 2 OFFSET 10"), "{}", stmt.sql);
-            assert_eq!(stmt.values.len(), 1, "only the key is bound: {:?}", stmt.values);
+            assert_eq!(
+                stmt.values.len(),
+                1,
+                "only the key is bound: {:?}",
+                stmt.values
+            );
         }
     }
 }
