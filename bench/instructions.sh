@@ -5,6 +5,8 @@
 #   bench/instructions.sh                 # axum, galvani (prod defaults), galvani-bare
 #   bench/instructions.sh galvani         # one peer
 #   EXTRA="GALVANI_MIDDLEWARE__TIMEOUT=false" bench/instructions.sh galvani
+#   URL_PATH=/db bench/instructions.sh sqlx-sqlite orm-sqlite   # the database tests
+#                                    (after bench/run.py, or `galvani-bench prepare`)
 #
 # Each server runs under valgrind; after start-up the counters are zeroed, wrk sends
 # /json for 8 s over 4 connections, and the total is divided by the requests served.
@@ -22,6 +24,8 @@ for peer in ${peers[@]}; do
     galvani) cmd=("$release/galvani-bench" runserver "127.0.0.1:$port"); env_vars=(GALVANI_PROFILE=prod) ;;
     galvani-logall) cmd=("$release/galvani-bench" runserver "127.0.0.1:$port"); env_vars=(GALVANI_PROFILE=prod GALVANI_LOG__LEVEL=info) ;;
     galvani-bare) cmd=("$release/galvani-bench" runserver "127.0.0.1:$port"); env_vars=(GALVANI_PROFILE=prod GALVANI_MIDDLEWARE__DEFAULTS=false) ;;
+    orm-sqlite) cmd=("$release/galvani-bench" runserver "127.0.0.1:$port"); env_vars=(GALVANI_PROFILE=prod "GALVANI_DATABASE__URL=sqlite://$PWD/bench/results/bench.sqlite3") ;;
+    sqlx-sqlite) cmd=("$release/galvani-bench" runserver "127.0.0.1:$port"); env_vars=(GALVANI_PROFILE=prod BENCH_TWIN=sqlx "GALVANI_DATABASE__URL=sqlite://$PWD/bench/results/bench.sqlite3") ;;
     *) echo "unknown peer $peer" >&2; exit 2 ;;
   esac
   out=$(mktemp -d)
@@ -30,7 +34,7 @@ for peer in ${peers[@]}; do
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
   sleep 1
   callgrind_control --zero "$pid" >/dev/null
-  requests=$(wrk -t1 -c4 -d8s "http://127.0.0.1:$port/json" | awk '/requests in/{print $1}')
+  requests=$(wrk -t1 -c4 -d8s "http://127.0.0.1:$port${URL_PATH:-/json}" | awk '/requests in/{print $1}')
   callgrind_control --dump "$pid" >/dev/null
   sleep 1
   kill -KILL "$pid" 2>/dev/null || true
