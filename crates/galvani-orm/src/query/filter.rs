@@ -149,12 +149,98 @@ impl Q {
         node_expr(&self.0, backend)
     }
 
+    /// Adds the condition's shape (everything that decides its SQL text, nothing
+    /// that is bound) to `out`; `false` when it cannot be reused (a subquery).
+    pub(crate) fn shape(&self, out: &mut Vec<u64>) -> bool {
+        node_shape(&self.0, out)
+    }
+
+    /// The condition's values, in the order its SQL binds them.
+    pub(crate) fn values(&self, backend: Backend, out: &mut Vec<Value>) {
+        node_values(&self.0, backend, out);
+    }
+
     /// The condition as a sea-query `Condition` (for statements that take one).
     pub(crate) fn condition(&self, backend: Backend) -> Condition {
         match self.expr(backend) {
             Some(e) => Condition::all().add(e),
             None => Condition::all(),
         }
+    }
+}
+
+fn node_shape(node: &Node, out: &mut Vec<u64>) -> bool {
+    match node {
+        Node::Lookup(l) => {
+            out.extend([
+                1,
+                l.table.as_ptr() as u64,
+                std::ptr::from_ref(l.field) as u64,
+            ]);
+            l.path.shape(out);
+            lookup_shape(&l.lookup, out)
+        }
+        Node::All(nodes) | Node::Any(nodes) => {
+            out.extend([
+                if matches!(node, Node::All(_)) { 2 } else { 3 },
+                nodes.len() as u64,
+            ]);
+            nodes.iter().all(|n| node_shape(n, out))
+        }
+        Node::Not(inner) => {
+            out.push(4);
+            node_shape(inner, out)
+        }
+    }
+}
+
+fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
+    let (kind, extra) = match lookup {
+        Lookup::Exact(_) => (10, 0),
+        Lookup::IExact(_) => (11, 0),
+        Lookup::Contains(_) => (12, 0),
+        Lookup::IContains(_) => (13, 0),
+        Lookup::StartsWith(_) => (14, 0),
+        Lookup::IStartsWith(_) => (15, 0),
+        Lookup::EndsWith(_) => (16, 0),
+        Lookup::IEndsWith(_) => (17, 0),
+        Lookup::Gt(_) => (18, 0),
+        Lookup::Gte(_) => (19, 0),
+        Lookup::Lt(_) => (20, 0),
+        Lookup::Lte(_) => (21, 0),
+        Lookup::Range(..) => (22, 0),
+        Lookup::In(values) => (23, values.len() as u64),
+        Lookup::IsNull(null) => (24, u64::from(*null)),
+        Lookup::InSelect(_) => return false,
+        Lookup::Part(part, inner) => {
+            out.extend([25, *part as u64]);
+            return lookup_shape(inner, out);
+        }
+    };
+    out.extend([kind, extra]);
+    true
+}
+
+/// Mirrors `node_expr`: what it leaves out binds nothing.
+fn node_values(node: &Node, backend: Backend, out: &mut Vec<Value>) {
+    match node {
+        Node::Lookup(l) => lookup_values(&l.lookup, backend, out),
+        Node::All(nodes) => nodes.iter().for_each(|n| node_values(n, backend, out)),
+        // An OR with a member that matches every row is no condition at all.
+        Node::Any(nodes) if nodes.iter().any(matches_all) => {}
+        Node::Any(nodes) => nodes.iter().for_each(|n| node_values(n, backend, out)),
+        // NOT of everything is a constant.
+        Node::Not(inner) if matches_all(inner) => {}
+        Node::Not(inner) => node_values(inner, backend, out),
+    }
+}
+
+/// Whether `node_expr` gives no condition for `node` (every row matches).
+fn matches_all(node: &Node) -> bool {
+    match node {
+        Node::Lookup(_) | Node::Not(_) => false,
+        Node::All(nodes) => nodes.iter().all(matches_all),
+        Node::Any(nodes) => nodes.iter().any(matches_all),
     }
 }
 
@@ -247,41 +333,21 @@ fn lookup_expr(
     let col = || column_expr(table.clone(), field, backend);
     let upper = |e: Expr| Expr::from(Func::upper(e));
     // Case-sensitive matching: GLOB on SQLite (its LIKE ignores ASCII case), LIKE elsewhere.
-    let matching = |before: &str, value: &str, after: &str| match backend {
-        Backend::Sqlite => Expr::cust_with_exprs(
-            // SQLite's builder fills `?` in custom expressions in order.
-            "? GLOB ?",
-            [
-                col(),
-                Expr::val(format!(
-                    "{}{}{}",
-                    before.replace('%', "*"),
-                    glob_escaped(value),
-                    after.replace('%', "*")
-                )),
-            ],
-        ),
-        _ => col()
-            .like(LikeExpr::new(format!("{before}{}{after}", like_escaped(value))).escape('\\')),
+    let matching = |pattern: String| match backend {
+        // SQLite's builder fills `?` in custom expressions in order.
+        Backend::Sqlite => Expr::cust_with_exprs("? GLOB ?", [col(), Expr::val(pattern)]),
+        _ => col().like(LikeExpr::new(pattern).escape('\\')),
     };
-    let matching_ci = |before: &str, value: &str, after: &str| {
-        upper(col()).like(
-            LikeExpr::new(format!(
-                "{before}{}{after}",
-                like_escaped(&value.to_uppercase())
-            ))
-            .escape('\\'),
-        )
-    };
+    let matching_ci = |pattern: String| upper(col()).like(LikeExpr::new(pattern).escape('\\'));
     match lookup {
         Lookup::Exact(v) => col().eq(v.clone()),
         Lookup::IExact(s) => upper(col()).eq(s.to_uppercase()),
-        Lookup::Contains(s) => matching("%", s, "%"),
-        Lookup::IContains(s) => matching_ci("%", s, "%"),
-        Lookup::StartsWith(s) => matching("", s, "%"),
-        Lookup::IStartsWith(s) => matching_ci("", s, "%"),
-        Lookup::EndsWith(s) => matching("%", s, ""),
-        Lookup::IEndsWith(s) => matching_ci("%", s, ""),
+        Lookup::Contains(_) | Lookup::StartsWith(_) | Lookup::EndsWith(_) => {
+            matching(pattern(lookup, backend).unwrap_or_default())
+        }
+        Lookup::IContains(_) | Lookup::IStartsWith(_) | Lookup::IEndsWith(_) => {
+            matching_ci(pattern(lookup, backend).unwrap_or_default())
+        }
         Lookup::Gt(v) => col().gt(v.clone()),
         Lookup::Gte(v) => col().gte(v.clone()),
         Lookup::Lt(v) => col().lt(v.clone()),
@@ -294,6 +360,60 @@ fn lookup_expr(
         Lookup::IsNull(false) => col().is_not_null(),
         // Handled above.
         Lookup::Part(..) => Expr::cust("1 = 0"),
+    }
+}
+
+/// The pattern a text lookup binds: a GLOB pattern for case-sensitive lookups on
+/// SQLite, an escaped LIKE pattern otherwise (upper-cased for the `i` lookups).
+fn pattern(lookup: &Lookup, backend: Backend) -> Option<String> {
+    let (value, before, after, fold) = match lookup {
+        Lookup::Contains(s) => (s, "%", "%", false),
+        Lookup::StartsWith(s) => (s, "", "%", false),
+        Lookup::EndsWith(s) => (s, "%", "", false),
+        Lookup::IContains(s) => (s, "%", "%", true),
+        Lookup::IStartsWith(s) => (s, "", "%", true),
+        Lookup::IEndsWith(s) => (s, "%", "", true),
+        _ => return None,
+    };
+    Some(match (fold, backend) {
+        (false, Backend::Sqlite) => format!(
+            "{}{}{}",
+            before.replace('%', "*"),
+            glob_escaped(value),
+            after.replace('%', "*")
+        ),
+        (false, _) => format!("{before}{}{after}", like_escaped(value)),
+        (true, _) => format!("{before}{}{after}", like_escaped(&value.to_uppercase())),
+    })
+}
+
+/// The values a lookup binds, in the order its SQL binds them (see `lookup_expr`).
+fn lookup_values(lookup: &Lookup, backend: Backend, out: &mut Vec<Value>) {
+    match lookup {
+        Lookup::Exact(v) | Lookup::Gt(v) | Lookup::Gte(v) | Lookup::Lt(v) | Lookup::Lte(v) => {
+            out.push(v.clone())
+        }
+        Lookup::IExact(s) => out.push(Value::String(Some(s.to_uppercase()))),
+        Lookup::Range(low, high) => {
+            out.push(low.clone());
+            out.push(high.clone());
+        }
+        Lookup::In(values) => out.extend(values.iter().cloned()),
+        Lookup::Part(_, inner) => match **inner {
+            // `compare` turns these into constant conditions.
+            Lookup::IExact(_)
+            | Lookup::Contains(_)
+            | Lookup::IContains(_)
+            | Lookup::StartsWith(_)
+            | Lookup::IStartsWith(_)
+            | Lookup::EndsWith(_)
+            | Lookup::IEndsWith(_)
+            | Lookup::InSelect(_)
+            | Lookup::Part(..) => {}
+            ref inner => lookup_values(inner, backend, out),
+        },
+        Lookup::IsNull(_) | Lookup::InSelect(_) => {}
+        text => out.extend(pattern(text, backend).map(|p| Value::String(Some(p)))),
     }
 }
 

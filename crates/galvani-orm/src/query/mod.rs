@@ -9,6 +9,7 @@ pub mod path;
 mod queryset;
 mod raw;
 mod related;
+mod shape;
 mod values;
 
 pub use bulk::Chunks;

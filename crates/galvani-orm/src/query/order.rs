@@ -61,6 +61,16 @@ impl OrderBy {
             .collect()
     }
 
+    /// Adds the term to a query's shape.
+    pub(crate) fn shape(&self, out: &mut Vec<u64>) {
+        out.extend([
+            self.table.as_ptr() as u64,
+            std::ptr::from_ref(self.field) as u64,
+            u64::from(self.descending),
+        ]);
+        self.path.shape(out);
+    }
+
     /// The relation path the term reaches through.
     pub(crate) fn path(&self) -> Path {
         self.path

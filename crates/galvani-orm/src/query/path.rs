@@ -82,6 +82,17 @@ impl Path {
         self.len == 0
     }
 
+    /// Adds the hops (model and field) to a query's shape.
+    pub(crate) fn shape(&self, out: &mut Vec<u64>) {
+        out.push(u64::from(self.len));
+        for hop in self.hops() {
+            out.extend([
+                std::ptr::from_ref((hop.model)()) as u64,
+                u64::from(hop.index),
+            ]);
+        }
+    }
+
     /// `self`, then `hop`, then `rest`; `None` if that is longer than [`MAX_HOPS`].
     pub fn join(&self, hop: Hop, rest: &Path) -> Option<Path> {
         let mut out = *self;

@@ -216,11 +216,65 @@ impl<M: Model> QuerySet<M> {
         select
     }
 
-    /// The statement `all` runs.
+    /// The statement `all` runs: its text reused when a query of the same shape ran
+    /// before, with this query's values.
     fn built(&self, backend: crate::Backend, at_most: Option<u64>) -> Statement {
+        let shape = self.shape(backend, at_most);
+        if let Some(shape) = &shape
+            && let Some(sql) = super::shape::get(shape)
+        {
+            let mut values = Vec::new();
+            self.filter.values(backend, &mut values);
+            return Statement {
+                sql: sql.to_string(),
+                values,
+            };
+        }
         let mut stmt = Statement::build(&self.select(backend), backend);
         self.append_slice(&mut stmt, at_most);
+        if let Some(shape) = shape {
+            // The values collected for a reused text must be the ones sea-query binds.
+            debug_assert_eq!(
+                {
+                    let mut values = Vec::new();
+                    self.filter.values(backend, &mut values);
+                    values
+                },
+                stmt.values,
+                "the values of `{}`",
+                stmt.sql
+            );
+            super::shape::put(shape, &stmt.sql);
+        }
         stmt
+    }
+
+    /// Everything that decides the text of `built`'s statement; `None` when it cannot
+    /// be reused.
+    fn shape(&self, backend: crate::Backend, at_most: Option<u64>) -> Option<Vec<u64>> {
+        let mut out = Vec::with_capacity(32);
+        out.extend([
+            super::shape::backend(backend),
+            std::ptr::from_ref(M::meta()) as u64,
+        ]);
+        if !self.filter.shape(&mut out) {
+            return None;
+        }
+        match &self.order {
+            None => out.push(u64::MAX),
+            Some(terms) => {
+                out.push(terms.len() as u64);
+                terms.iter().for_each(|t| t.shape(&mut out));
+            }
+        }
+        super::shape::plans(&self.related, &mut out);
+        out.extend([
+            u64::from(self.distinct),
+            self.limit.map_or(u64::MAX, |l| l),
+            self.offset,
+            at_most.map_or(u64::MAX, |l| l),
+        ]);
+        Some(out)
     }
 
     /// The slice as literal `LIMIT`/`OFFSET` at the end of a built statement. The
@@ -563,13 +617,66 @@ impl<M: Model> QuerySet<M> {
 
 #[cfg(test)]
 mod tests {
-    use crate::Backend;
     use crate::prelude::*;
+    use crate::{Backend, Statement};
 
     #[derive(Model, Debug, Clone)]
     #[model(app = "unit")]
     struct Thing {
         id: i64,
+        #[field(max_length = 20)]
+        name: String,
+        made: Option<time::Date>,
+    }
+
+    #[test]
+    fn reused_statements_bind_what_sea_query_binds() {
+        let d = time::macros::date!(2026 - 11 - 22);
+        let conditions = [
+            Thing::id.eq(1) & Thing::name.iexact("a") | !Thing::name.contains("b%_*"),
+            Thing::name.icontains("x") & Thing::name.startswith("y") & Thing::name.iendswith("z"),
+            Thing::name.istartswith("Q") | Thing::name.endswith("w") | Thing::id.range(1, 9),
+            Thing::id.is_in([3, 4, 5])
+                & Thing::id.is_in(Vec::<i64>::new())
+                & Thing::made.is_null(true),
+            Thing::id.gt(1)
+                & Thing::id.gte(2)
+                & Thing::id.lt(3)
+                & Thing::id.lte(4)
+                & Thing::id.ne(7),
+            Thing::made.year().eq(2026) & Thing::made.month().is_in([1, 2]) & Thing::made.gt(d),
+            Q::all() | Thing::id.eq(5),
+            Q::none() & !Q::all(),
+        ];
+        for q in conditions {
+            let qs = Thing::objects().filter(q.clone());
+            for backend in [Backend::Sqlite, Backend::Postgres] {
+                let built = Statement::build(&qs.select(backend), backend);
+                let mut values = Vec::new();
+                q.values(backend, &mut values);
+                assert_eq!(values, built.values, "{backend:?}: {}", built.sql);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_statement_is_the_same_text_with_new_values() {
+        let first = Thing::objects()
+            .filter(Thing::id.eq(1))
+            .built(Backend::Sqlite, Some(2));
+        let second = Thing::objects()
+            .filter(Thing::id.eq(2))
+            .built(Backend::Sqlite, Some(2));
+        assert_eq!(first.sql, second.sql);
+        assert_ne!(first.values, second.values);
+        let other = Thing::objects()
+            .filter(Thing::id.gt(2))
+            .built(Backend::Sqlite, Some(2));
+        assert_ne!(other.sql, first.sql, "another shape, another text");
+        let sliced = Thing::objects()
+            .filter(Thing::id.eq(1))
+            .built(Backend::Sqlite, Some(1));
+        assert!(sliced.sql.ends_with("LIMIT 1"), "{}", sliced.sql);
     }
 
     #[test]
