@@ -61,20 +61,7 @@ fn main() -> ExitCode {
 /// `galvani-bench prepare`: the tables and rows of the database tests.
 fn prepare(settings: &Settings) -> ExitCode {
     let url = settings.database_url();
-    let done = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())
-        .and_then(|rt| {
-            rt.block_on(async {
-                let db = galvani::orm::Db::connect(&url).await?;
-                let prepared = db::prepare(&db).await;
-                db.close().await;
-                prepared
-            })
-            .map_err(|e| e.to_string())
-        });
-    match done {
+    match galvani::orm::Db::run_blocking(&url, async |db| db::prepare(db).await) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("could not prepare the database: {e}");

@@ -5,6 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, LitStr, Result};
 
+use crate::case::{sentence, snake};
+
 /// Expands `#[derive(Choices)]` on `input`.
 pub fn derive(input: TokenStream) -> TokenStream {
     match syn::parse2::<DeriveInput>(input).and_then(|input| expand(&input)) {
@@ -36,7 +38,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             ));
         }
         let mut value = snake(&variant.ident.to_string());
-        let mut label = words(&variant.ident.to_string());
+        let mut label = sentence(&variant.ident.to_string());
         for attr in variant.attrs.iter().filter(|a| a.path().is_ident("choice")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("value") {
@@ -122,28 +124,6 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             }
         }
     })
-}
-
-/// `InTransit` -> `in_transit`.
-fn snake(camel: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
-/// `InTransit` -> `In transit`.
-fn words(camel: &str) -> String {
-    let spaced = snake(camel).replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => spaced,
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! assert!(tokens.to_string().contains("shop_tag"));
 //! ```
 
+mod case;
 mod choices;
 mod model;
 

@@ -3,37 +3,41 @@
 //! referring rows (and theirs), PROTECT and RESTRICT refuse, SET_NULL and SET_DEFAULT
 //! rewrite the references. All of it in one transaction (a savepoint inside one).
 
-use sea_query::{Expr, ExprTrait, Query, SelectStatement, Value};
+use sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, Value};
 
 use crate::db::Backend;
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Row, Statement};
+use crate::executor::{Executor, Row, Statement, atomic, execute_for};
 use crate::meta::{DefaultValue, FieldKind, FieldMeta, ModelMeta, OnDelete};
-use crate::registry::referrers;
+use crate::registry::{join_columns, referrers};
 
 /// Keys per `IN (...)` list: well under SQLite's 32,766 parameters and PostgreSQL's
 /// 65,535, leaving room for the rest of the statement.
 pub(crate) const CHUNK: usize = 900;
 
 /// Whether deleting rows of `model` needs the collector (something refers to it).
-pub(crate) fn needed(model: &'static ModelMeta) -> bool {
-    !referrers(model).is_empty() || !join_tables(model).is_empty()
+fn needed(model: &'static ModelMeta) -> bool {
+    !referrers(model).is_empty() || !join_columns(model).is_empty()
 }
 
-/// The automatic join tables with a column referring to `model`: (table, column).
-fn join_tables(model: &'static ModelMeta) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    for owner in crate::registry::models() {
-        for relation in owner.many_to_many.iter().filter(|r| r.through.is_none()) {
-            if std::ptr::eq(owner, model) {
-                out.push((relation.table, relation.source_column));
-            }
-            if std::ptr::eq((relation.to)(), model) {
-                out.push((relation.table, relation.target_column));
-            }
-        }
+/// Deletes the rows of `model` that `condition` selects: through the collector, in a
+/// transaction, when anything refers to the model; with one `DELETE` otherwise.
+/// Returns how many rows of `model` went.
+pub(crate) async fn delete_where<E: Executor>(
+    db: &E,
+    model: &'static ModelMeta,
+    condition: Condition,
+) -> Result<u64> {
+    if needed(model) {
+        let mut keys = Query::select();
+        keys.from(model.table)
+            .column((model.table, model.pk().column))
+            .cond_where(condition);
+        return atomic(db, |tx| async move { delete(&tx, model, keys).await }).await;
     }
-    out
+    let mut delete = Query::delete();
+    delete.from_table(model.table).cond_where(condition);
+    execute_for(db, model, Statement::build(&delete, db.backend())).await
 }
 
 /// What a delete will do, gathered before anything changes.
@@ -63,7 +67,7 @@ impl Plan {
 
 /// Deletes the rows of `model` whose keys `keys_query` selects, applying every
 /// relation's `on_delete`. Returns how many rows of `model` were deleted.
-pub(crate) async fn delete<E: Executor>(
+async fn delete<E: Executor>(
     db: &E,
     model: &'static ModelMeta,
     keys_query: SelectStatement,
@@ -90,7 +94,7 @@ pub(crate) async fn delete<E: Executor>(
     }
     // Join table rows go with either side of the relation.
     for (target, keys) in &plan.deletes {
-        for (table, column) in join_tables(target) {
+        for &(table, column) in join_columns(target) {
             for chunk in keys.chunks(CHUNK) {
                 let mut delete = Query::delete();
                 delete
@@ -130,7 +134,7 @@ async fn collect<E: Executor>(db: &E, model: &'static ModelMeta, keys: Vec<Value
             continue;
         }
         plan.deletes.push((target, keys.clone()));
-        for (referrer, field) in referrers(target) {
+        for &(referrer, field) in referrers(target) {
             let Some(relation) = &field.relation else {
                 continue;
             };

@@ -10,6 +10,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use galvani_core::settings::url_without_password;
+
 use crate::error::{Error, Result};
 
 /// Which database a [`Db`] talks to.
@@ -114,7 +116,7 @@ impl Db {
             Backend::Postgres
         } else {
             return Err(Error::UnsupportedUrl {
-                url: hide_password(url),
+                url: url_without_password(url),
             });
         };
         Ok(Db {
@@ -125,6 +127,31 @@ impl Db {
                 pool: tokio::sync::OnceCell::new(),
                 queries: AtomicU64::new(0),
             }),
+        })
+    }
+
+    /// Connects to `url` on a runtime of its own, runs `work`, and closes the pool: for
+    /// a project binary's work before `run_cli` serves (making tables and demo data,
+    /// until migrations take that over).
+    ///
+    /// ```
+    /// use galvani_orm::Db;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let url = format!("sqlite://{}/db.sqlite3", dir.path().display());
+    /// let backend = Db::run_blocking(&url, async |db| Ok(db.backend())).unwrap();
+    /// assert_eq!(backend, galvani_orm::Backend::Sqlite);
+    /// ```
+    pub fn run_blocking<T>(url: &str, work: impl AsyncFnOnce(&Db) -> Result<T>) -> Result<T> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| Error::Runtime { source })?;
+        runtime.block_on(async {
+            let db = Db::connect(url).await?;
+            let out = work(&db).await;
+            db.close().await;
+            out
         })
     }
 
@@ -191,7 +218,7 @@ impl std::fmt::Debug for Db {
 /// is reported here).
 async fn open(backend: Backend, url: &str, options: &DbOptions) -> Result<Pool> {
     let connect = |source| Error::Connect {
-        url: hide_password(url),
+        url: url_without_password(url),
         source,
     };
     Ok(match backend {
@@ -235,36 +262,9 @@ fn postgres_pool(options: &DbOptions) -> PgPoolOptions {
         .acquire_timeout(options.acquire_timeout)
 }
 
-/// The URL with the password replaced by `********`, for messages and logs.
-pub(crate) fn hide_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_never_show() {
-        assert_eq!(
-            hide_password("postgres://shop:s3cret@db.local/shop"),
-            "postgres://shop:********@db.local/shop"
-        );
-        assert_eq!(hide_password("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
-        assert_eq!(
-            hide_password("postgres://shop@db.local/shop"),
-            "postgres://shop@db.local/shop"
-        );
-    }
 
     #[tokio::test]
     async fn an_unknown_scheme_is_a_clear_error() {

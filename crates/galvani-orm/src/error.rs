@@ -22,6 +22,13 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// [`crate::Db::run_blocking`] could not start its runtime.
+    #[error("could not start an async runtime for the database work: {source}")]
+    Runtime {
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
     /// `get()` found no row.
     #[error("{model} matching the query does not exist")]
     DoesNotExist {

@@ -308,6 +308,55 @@ fn constrained_columns(message: &str, detail: &str) -> String {
     detail.to_owned()
 }
 
+/// Runs `stmt` on `db` and returns its rows; constraint errors name `model`.
+pub(crate) async fn fetch_for<E: Executor>(
+    db: &E,
+    model: &'static ModelMeta,
+    stmt: Statement,
+) -> Result<Vec<Row>> {
+    let sql = stmt.sql.clone();
+    db.fetch_all(stmt)
+        .await
+        .map_err(|e| with_model(e, &sql, model))
+}
+
+/// Runs `stmt` on `db` and returns how many rows it changed; constraint errors name
+/// `model`.
+pub(crate) async fn execute_for<E: Executor>(
+    db: &E,
+    model: &'static ModelMeta,
+    stmt: Statement,
+) -> Result<u64> {
+    let sql = stmt.sql.clone();
+    db.execute(stmt)
+        .await
+        .map_err(|e| with_model(e, &sql, model))
+}
+
+/// Names the model in a constraint error the executor could only attribute to a table.
+fn with_model(e: Error, sql: &str, meta: &'static ModelMeta) -> Error {
+    match e {
+        Error::UniqueViolation { fields, .. } => Error::UniqueViolation {
+            model: meta.label(),
+            fields,
+        },
+        Error::NotNullViolation { field, .. } => Error::NotNullViolation {
+            model: meta.label(),
+            field,
+        },
+        Error::ForeignKeyViolation { detail, .. } => Error::ForeignKeyViolation {
+            model: meta.label(),
+            detail,
+        },
+        Error::CheckViolation { detail, .. } => Error::CheckViolation {
+            model: meta.label(),
+            detail,
+        },
+        Error::Database { source, .. } => database_error(source, sql, Some(meta)),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::constrained_columns;

@@ -92,11 +92,6 @@ impl<M: Model, T: FieldType> Field<M, T> {
         Q::lookup(M::meta(), self.path, self.meta(), lookup)
     }
 
-    /// Equal to a value already converted (for keys).
-    pub(crate) fn eq_value(&self, value: Value) -> Q {
-        self.lookup(Lookup::Exact(value))
-    }
-
     /// Equal to `value` (`exact`).
     pub fn eq(&self, value: impl Into<T::Base>) -> Q {
         self.lookup(Lookup::Exact(value.into().to_value()))

@@ -1,10 +1,11 @@
 //! Saving, deleting and reloading one model instance.
 
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Condition, Expr, ExprTrait, InsertStatement, Query, Value};
 
+use crate::collector;
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Statement, database_error};
-use crate::meta::FieldKind;
+use crate::executor::{Executor, Statement, execute_for, fetch_for};
+use crate::meta::{FieldKind, FieldMeta, ModelMeta};
 use crate::model::Model;
 use crate::signals::{self, Moment};
 use crate::types::FieldType;
@@ -29,12 +30,7 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
             }
         }
         update.and_where(Expr::col(pk.column).eq(obj.pk().to_value()));
-        let stmt = Statement::build(&update, db.backend());
-        let sql = stmt.sql.clone();
-        let changed = db
-            .execute(stmt)
-            .await
-            .map_err(|e| with_model(e, &sql, meta))?;
+        let changed = execute_for(db, meta, Statement::build(&update, db.backend())).await?;
         if changed > 0 || meta.fields.iter().all(|f| f.primary_key) {
             obj.bind_relations();
             signals::send(Moment::PostSave, obj, false, &on_commit);
@@ -43,37 +39,8 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
     }
 
     let auto_key = adding && pk.kind == FieldKind::AutoId;
-    let (columns, row): (Vec<_>, Vec<_>) = meta
-        .fields
-        .iter()
-        .zip(values)
-        .filter(|(field, _)| !(auto_key && field.primary_key))
-        .map(|(field, value)| (field.column, value))
-        .unzip();
-    let mut insert = Query::insert();
-    // A model with nothing but its key inserts `DEFAULT VALUES`.
-    let empty = columns.is_empty();
-    insert
-        .into_table(meta.table)
-        .columns(columns)
-        .or_default_values();
-    if !empty {
-        insert
-            .values(row.into_iter().map(Expr::val))
-            .map_err(|e| Error::InvalidValue {
-                field: meta.label(),
-                detail: e.to_string(),
-            })?;
-    }
-    if auto_key {
-        insert.returning_col(pk.column);
-    }
-    let stmt = Statement::build(&insert, db.backend());
-    let sql = stmt.sql.clone();
-    let rows = db
-        .fetch_all(stmt)
-        .await
-        .map_err(|e| with_model(e, &sql, meta))?;
+    let insert = insert_statement(meta, [values], auto_key)?;
+    let rows = fetch_for(db, meta, Statement::build(&insert, db.backend())).await?;
     if auto_key {
         let row = rows.first().ok_or_else(|| Error::Decode {
             model: meta.label(),
@@ -85,6 +52,43 @@ pub(crate) async fn save<M: Model, E: Executor>(obj: &mut M, db: &E) -> Result<(
     obj.bind_relations();
     signals::send(Moment::PostSave, obj, true, &on_commit);
     Ok(())
+}
+
+/// `INSERT` of `rows` (each every column's value, in field order), leaving the key to
+/// the database (and returning it) when `database_key`. A model with nothing but its
+/// key inserts `DEFAULT VALUES`.
+pub(crate) fn insert_statement(
+    meta: &'static ModelMeta,
+    rows: impl IntoIterator<Item = Vec<Value>>,
+    database_key: bool,
+) -> Result<InsertStatement> {
+    let skip = |field: &FieldMeta| database_key && field.primary_key;
+    let columns: Vec<&str> = meta
+        .fields
+        .iter()
+        .filter(|f| !skip(f))
+        .map(|f| f.column)
+        .collect();
+    let mut insert = Query::insert();
+    insert.into_table(meta.table);
+    if columns.is_empty() {
+        insert.or_default_values();
+    } else {
+        insert.columns(columns);
+        for row in rows {
+            let values = row.into_iter().zip(meta.fields).filter(|(_, f)| !skip(f));
+            insert
+                .values(values.map(|(v, _)| Expr::val(v)))
+                .map_err(|e| Error::InvalidValue {
+                    field: meta.label(),
+                    detail: e.to_string(),
+                })?;
+        }
+    }
+    if database_key {
+        insert.returning_col(meta.pk().column);
+    }
+    Ok(insert)
 }
 
 /// The current time, to the microsecond: both backends keep microseconds, so an
@@ -107,33 +111,10 @@ pub(crate) async fn delete<M: Model, E: Executor>(obj: &M, db: &E) -> Result<u64
     let key = obj.pk().to_value();
     let on_commit = |callback| db.on_commit(callback);
     signals::send(Moment::PreDelete, obj, false, &on_commit);
-    let deleted = delete_row(obj, db, key).await?;
+    let by_key = Expr::col((meta.table, meta.pk().column)).eq(key);
+    let deleted = collector::delete_where(db, meta, Condition::all().add(by_key)).await?;
     signals::send(Moment::PostDelete, obj, false, &on_commit);
     Ok(deleted)
-}
-
-async fn delete_row<M: Model, E: Executor>(obj: &M, db: &E, key: sea_query::Value) -> Result<u64> {
-    let meta = M::meta();
-    let _ = obj;
-    if crate::collector::needed(meta) {
-        let mut keys = Query::select();
-        keys.from(meta.table)
-            .column(meta.pk().column)
-            .and_where(Expr::col(meta.pk().column).eq(key));
-        return crate::executor::atomic(db, |tx| async move {
-            crate::collector::delete(&tx, meta, keys).await
-        })
-        .await;
-    }
-    let mut delete = Query::delete();
-    delete
-        .from_table(meta.table)
-        .and_where(Expr::col(meta.pk().column).eq(key));
-    let stmt = Statement::build(&delete, db.backend());
-    let sql = stmt.sql.clone();
-    db.execute(stmt)
-        .await
-        .map_err(|e| with_model(e, &sql, meta))
 }
 
 /// Reloads `obj` from its row.
@@ -160,28 +141,4 @@ pub(crate) async fn refresh<M: Model, E: Executor>(obj: &mut M, db: &E) -> Resul
     })?;
     *obj = M::from_row(row, 0)?;
     Ok(())
-}
-
-/// Names the model in a constraint error the executor could only attribute to a table.
-pub(crate) fn with_model(e: Error, sql: &str, meta: &'static crate::meta::ModelMeta) -> Error {
-    match e {
-        Error::UniqueViolation { fields, .. } => Error::UniqueViolation {
-            model: meta.label(),
-            fields,
-        },
-        Error::NotNullViolation { field, .. } => Error::NotNullViolation {
-            model: meta.label(),
-            field,
-        },
-        Error::ForeignKeyViolation { detail, .. } => Error::ForeignKeyViolation {
-            model: meta.label(),
-            detail,
-        },
-        Error::CheckViolation { detail, .. } => Error::CheckViolation {
-            model: meta.label(),
-            detail,
-        },
-        Error::Database { source, .. } => database_error(source, sql, Some(meta)),
-        other => other,
-    }
 }

@@ -251,11 +251,13 @@ pub struct ModelMeta {
 impl ModelMeta {
     /// The primary key field.
     pub fn pk(&self) -> &'static FieldMeta {
+        &self.fields[self.pk_index()]
+    }
+
+    /// The primary key's position among the fields (its column in a row).
+    pub fn pk_index(&self) -> usize {
         // The derive guarantees exactly one primary key.
-        self.fields
-            .iter()
-            .find(|f| f.primary_key)
-            .unwrap_or(&self.fields[0])
+        self.fields.iter().position(|f| f.primary_key).unwrap_or(0)
     }
 
     /// The field called `name` (its Rust name), if there is one.

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::executor::{Executor, Row};
 use crate::meta::FieldKind;
 use crate::model::Model;
-use crate::query::path::Hop;
+use crate::query::path::{Hop, Path};
+use crate::query::{Lookup, Q};
 use crate::types::FieldType;
 
 /// A reference to a row of `T`: declare `category: ForeignKey<Category>` (or
@@ -74,18 +75,13 @@ impl<T: Model> ForeignKey<T> {
 
     /// The referred row, queried now (also when it was loaded before).
     pub async fn fetch<E: Executor>(&self, db: &E) -> Result<T> {
-        let pk = T::meta().pk();
-        let field = crate::field::Field::<T, T::Pk>::new(
-            T::meta()
-                .fields
-                .iter()
-                .position(|f| std::ptr::eq(f, pk))
-                .unwrap_or(0),
+        let by_key = Q::lookup(
+            T::meta(),
+            Path::EMPTY,
+            T::meta().pk(),
+            Lookup::Exact(self.id.to_value()),
         );
-        T::objects()
-            .filter(field.eq_value(self.id.to_value()))
-            .get(db)
-            .await
+        T::objects().filter(by_key).get(db).await
     }
 
     /// The referred row: the loaded one, or queried once and kept.
@@ -221,9 +217,8 @@ fn read_related<T: Model>(
 ) -> Result<(Option<T>, usize)> {
     let meta = T::meta();
     let width = crate::query::select_width(meta, nested);
-    let pk_index = meta.fields.iter().position(|f| f.primary_key).unwrap_or(0);
     let missing = row
-        .is_null(offset + pk_index)
+        .is_null(offset + meta.pk_index())
         .map_err(|detail| Error::Decode {
             model: meta.label(),
             field: meta.pk().name.into(),

@@ -18,18 +18,5 @@ pub fn project(settings: impl galvani::IntoSettings) -> Project {
 /// Makes the database ready before the project serves: the tables, and the demo data
 /// on the first run. (Migrations will take this over.)
 pub fn prepare_database(settings: &galvani::Settings) -> Result<(), galvani::orm::Error> {
-    let url = settings.database_url();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| galvani::orm::Error::InvalidValue {
-            field: "database".into(),
-            detail: format!("could not start a runtime to prepare it: {e}"),
-        })?;
-    runtime.block_on(async {
-        let db = galvani::orm::Db::connect(&url).await?;
-        let prepared = shop::prepare(&db).await;
-        db.close().await;
-        prepared
-    })
+    galvani::orm::Db::run_blocking(&settings.database_url(), async |db| shop::prepare(db).await)
 }

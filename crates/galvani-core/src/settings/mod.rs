@@ -49,7 +49,7 @@ pub use sections::{
     CorsSettings, DatabaseSettings, LogFormat, LogSettings, MiddlewareSettings, SecuritySettings,
     ServerSettings, StaticSettings, TemplateSettings, UndefinedVariables,
 };
-pub use values::{ByteSize, Seconds, Secret, string_or_list};
+pub use values::{ByteSize, Seconds, Secret, string_or_list, url_without_password};
 
 use crate::error::Error;
 use layers::{Layers, RESERVED_ENV};

@@ -297,16 +297,8 @@ impl Default for DatabaseSettings {
 impl std::fmt::Debug for DatabaseSettings {
     /// The URL's password never shows.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = match self.url.split_once("://").and_then(|(s, rest)| {
-            let (creds, host) = rest.rsplit_once('@')?;
-            let (user, _) = creds.split_once(':')?;
-            Some(format!("{s}://{user}:********@{host}"))
-        }) {
-            Some(hidden) => hidden,
-            None => self.url.clone(),
-        };
         f.debug_struct("DatabaseSettings")
-            .field("url", &shown)
+            .field("url", &super::url_without_password(&self.url))
             .field("max_connections", &self.max_connections)
             .field("min_connections", &self.min_connections)
             .field("acquire_timeout", &self.acquire_timeout)

@@ -48,6 +48,30 @@ impl Serialize for Seconds {
     }
 }
 
+/// `url` with its password replaced by `********`, for messages, logs and `Debug`.
+///
+/// ```
+/// use galvani_core::settings::url_without_password;
+/// assert_eq!(
+///     url_without_password("postgres://shop:s3cret@db.local/shop"),
+///     "postgres://shop:********@db.local/shop"
+/// );
+/// assert_eq!(url_without_password("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+/// assert_eq!(url_without_password("postgres://shop@db/shop"), "postgres://shop@db/shop");
+/// ```
+pub fn url_without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 /// `"2.5 MiB"` → `(2.5, "MiB")`.
 fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let text = text.trim();

@@ -9,6 +9,8 @@ use syn::{Data, DeriveInput, Fields, Ident, Result, Type};
 
 use attrs::{Default, FieldAttrs, ModelAttrs};
 
+use crate::case::words;
+
 /// Expands `#[derive(Model)]` on `input`.
 pub fn derive(input: TokenStream) -> TokenStream {
     match syn::parse2::<DeriveInput>(input).and_then(|input| expand(&input)) {
@@ -663,18 +665,6 @@ fn type_is(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident(name))
 }
 
-/// `OrderItem` -> `order item`.
-fn words(camel: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push(' ');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,11 +722,5 @@ mod tests {
                 "{src}: expected `{expected}` in {out}"
             );
         }
-    }
-
-    #[test]
-    fn words_split_camel_case() {
-        assert_eq!(words("OrderItem"), "order item");
-        assert_eq!(words("Product"), "product");
     }
 }

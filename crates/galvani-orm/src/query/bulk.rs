@@ -8,7 +8,7 @@ use super::QuerySet;
 use super::path::Path;
 use super::{Lookup, OrderBy, Q};
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Statement, atomic};
+use crate::executor::{Executor, Statement, atomic, fetch_for};
 use crate::meta::{FieldKind, FieldMeta};
 use crate::model::Model;
 use crate::types::FieldType;
@@ -61,31 +61,9 @@ impl<M: Model> QuerySet<M> {
         }
         atomic(db, |tx| async move {
             for chunk in rows.chunks_mut(per_chunk) {
-                let mut insert = Query::insert();
-                insert
-                    .into_table(meta.table)
-                    .columns(columns.iter().map(|f| f.column));
-                for row in chunk.iter() {
-                    let values = row
-                        .values()
-                        .into_iter()
-                        .zip(meta.fields)
-                        .filter(|(_, f)| !(auto && f.primary_key))
-                        .map(|(v, _)| Expr::val(v));
-                    insert.values(values).map_err(|e| Error::InvalidValue {
-                        field: meta.label(),
-                        detail: e.to_string(),
-                    })?;
-                }
-                if auto {
-                    insert.returning_col(pk.column);
-                }
-                let stmt = Statement::build(&insert, tx.backend());
-                let sql = stmt.sql.clone();
-                let keys = tx
-                    .fetch_all(stmt)
-                    .await
-                    .map_err(|e| crate::instance::with_model(e, &sql, meta))?;
+                let rows = chunk.iter().map(Model::values);
+                let insert = crate::instance::insert_statement(meta, rows, auto)?;
+                let keys = fetch_for(&tx, meta, Statement::build(&insert, tx.backend())).await?;
                 if auto {
                     // Both backends return the new keys in the order of the VALUES.
                     for (row, key) in chunk.iter_mut().zip(&keys) {

@@ -10,7 +10,7 @@ use super::path::{Hop, Path};
 use super::related::{add_to_plan, plan_paths};
 use super::{Columns, OrderBy, Q, Related, select_width};
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Row, Statement};
+use crate::executor::{Executor, Row, Statement, execute_for};
 use crate::field::Assignment;
 use crate::model::Model;
 use crate::relation::SelectPlan;
@@ -299,6 +299,9 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// The slice as bound `LIMIT`/`OFFSET`, for a subquery inside a statement with
+    /// values of its own (an UPDATE or DELETE of a slice), where literal text cannot be
+    /// appended.
     fn apply_slice(&self, select: &mut SelectStatement) {
         if let Some(limit) = self.limit {
             select.limit(limit);
@@ -508,12 +511,12 @@ impl<M: Model> QuerySet<M> {
         if self.distinct {
             inner.distinct();
         }
-        self.apply_slice(&mut inner);
-        let mut outer = Query::select();
-        outer
-            .expr(Expr::cust("COUNT(*)"))
-            .from_subquery(inner, "counted");
-        let rows = db.fetch_all(Statement::build(&outer, db.backend())).await?;
+        // The slice goes in as literal numbers (see `append_slice`); the outer query
+        // binds nothing, so the inner one's placeholders keep their numbers.
+        let mut stmt = Statement::build(&inner, db.backend());
+        self.append_slice(&mut stmt, None);
+        stmt.sql = format!("SELECT COUNT(*) FROM ({}) AS \"counted\"", stmt.sql);
+        let rows = db.fetch_all(stmt).await?;
         let count: i64 = rows
             .first()
             .map(|r| r.get::<i64>(0))
@@ -584,34 +587,15 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         update.cond_where(self.rows_condition(backend));
-        let stmt = Statement::build(&update, backend);
-        let sql = stmt.sql.clone();
-        db.execute(stmt)
-            .await
-            .map_err(|e| crate::instance::with_model(e, &sql, meta))
+        execute_for(db, meta, Statement::build(&update, backend)).await
     }
 
     /// Deletes every matching row, applying the `on_delete` rule of every relation to
     /// them (CASCADE, PROTECT, ...) on any backend; returns how many rows went. With
     /// relations to follow it runs in a transaction (a savepoint inside one).
     pub async fn delete<E: Executor>(&self, db: &E) -> Result<u64> {
-        let meta = M::meta();
-        let backend = db.backend();
-        if crate::collector::needed(meta) {
-            let mut keys = Query::select();
-            keys.from(meta.table)
-                .column((meta.table, meta.pk().column))
-                .cond_where(self.rows_condition(backend));
-            return crate::executor::atomic(db, |tx| async move {
-                crate::collector::delete(&tx, meta, keys).await
-            })
-            .await;
-        }
-        let mut delete = Query::delete();
-        delete
-            .from_table(meta.table)
-            .cond_where(self.rows_condition(backend));
-        db.execute(Statement::build(&delete, backend)).await
+        let condition = self.rows_condition(db.backend());
+        crate::collector::delete_where(db, M::meta(), condition).await
     }
 }
 
