@@ -88,82 +88,86 @@ impl<M: Model, T: FieldType> Field<M, T> {
         self.path
     }
 
-    fn lookup(&self, lookup: Lookup) -> Q {
+    fn lookup(&self, lookup: Lookup) -> Q<M> {
         Q::lookup(M::meta(), self.path, self.meta(), lookup)
     }
 
     /// Equal to `value` (`exact`).
-    pub fn eq(&self, value: impl Into<T::Base>) -> Q {
+    pub fn eq(&self, value: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Exact(value.into().to_value()))
     }
 
     /// Not equal to `value` (NULL rows excluded, as in SQL).
-    pub fn ne(&self, value: impl Into<T::Base>) -> Q {
+    pub fn ne(&self, value: impl Into<T::Base>) -> Q<M> {
         !self.eq(value) & self.is_null(false)
     }
 
     /// Greater than `value`.
-    pub fn gt(&self, value: impl Into<T::Base>) -> Q {
+    pub fn gt(&self, value: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Gt(value.into().to_value()))
     }
 
     /// Greater than or equal to `value`.
-    pub fn gte(&self, value: impl Into<T::Base>) -> Q {
+    pub fn gte(&self, value: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Gte(value.into().to_value()))
     }
 
     /// Less than `value`.
-    pub fn lt(&self, value: impl Into<T::Base>) -> Q {
+    pub fn lt(&self, value: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Lt(value.into().to_value()))
     }
 
     /// Less than or equal to `value`.
-    pub fn lte(&self, value: impl Into<T::Base>) -> Q {
+    pub fn lte(&self, value: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Lte(value.into().to_value()))
     }
 
     /// Between `low` and `high`, both included.
-    pub fn range(&self, low: impl Into<T::Base>, high: impl Into<T::Base>) -> Q {
+    pub fn range(&self, low: impl Into<T::Base>, high: impl Into<T::Base>) -> Q<M> {
         self.lookup(Lookup::Range(low.into().to_value(), high.into().to_value()))
     }
 
     /// One of `values` (an empty list matches nothing).
-    pub fn is_in<V: Into<T::Base>>(&self, values: impl IntoIterator<Item = V>) -> Q {
+    pub fn is_in<V: Into<T::Base>>(&self, values: impl IntoIterator<Item = V>) -> Q<M> {
         let values: Vec<Value> = values.into_iter().map(|v| v.into().to_value()).collect();
         self.lookup(Lookup::In(values))
     }
 
     /// NULL (`true`) or not NULL (`false`).
-    pub fn is_null(&self, null: bool) -> Q {
+    pub fn is_null(&self, null: bool) -> Q<M> {
         self.lookup(Lookup::IsNull(null))
     }
 
     /// An assignment of `value` to this field, for [`crate::QuerySet::update`].
-    pub fn set(&self, value: impl Into<T>) -> Assignment {
+    pub fn set(&self, value: impl Into<T>) -> Assignment<M> {
         Assignment {
             field: self.meta(),
             through_relation: !self.path.is_empty(),
             value: AssignedValue::Value(value.into().to_value()),
+            _model: PhantomData,
         }
     }
 
     /// An assignment of an F expression to this field, computed by the database:
     /// `Product::stock.set_expr(Product::stock - 1)`.
-    pub fn set_expr(&self, expr: F<T>) -> Assignment {
+    pub fn set_expr(&self, expr: F<M, T>) -> Assignment<M> {
+        let mut paths = Vec::new();
+        expr.node.paths(&mut paths);
         Assignment {
             field: self.meta(),
-            through_relation: !self.path.is_empty(),
-            value: AssignedValue::Expr(Box::new(move |backend| expr.expr(backend))),
+            through_relation: !self.path.is_empty() || !paths.is_empty(),
+            value: AssignedValue::Expr(expr.node),
+            _model: PhantomData,
         }
     }
 
     /// Ascending order by this field.
-    pub fn asc(&self) -> OrderBy {
+    pub fn asc(&self) -> OrderBy<M> {
         OrderBy::new(M::meta(), self.path, self.meta(), false)
     }
 
     /// Descending order by this field.
-    pub fn desc(&self) -> OrderBy {
+    pub fn desc(&self) -> OrderBy<M> {
         OrderBy::new(M::meta(), self.path, self.meta(), true)
     }
 }
@@ -230,7 +234,7 @@ pub struct Part<M> {
 }
 
 impl<M: Model> Part<M> {
-    fn lookup(&self, inner: Lookup) -> Q {
+    fn lookup(&self, inner: Lookup) -> Q<M> {
         Q::lookup(
             M::meta(),
             self.path,
@@ -240,37 +244,37 @@ impl<M: Model> Part<M> {
     }
 
     /// Equal to `n`.
-    pub fn eq(&self, n: i32) -> Q {
+    pub fn eq(&self, n: i32) -> Q<M> {
         self.lookup(Lookup::Exact(n.to_value()))
     }
 
     /// Greater than `n`.
-    pub fn gt(&self, n: i32) -> Q {
+    pub fn gt(&self, n: i32) -> Q<M> {
         self.lookup(Lookup::Gt(n.to_value()))
     }
 
     /// Greater than or equal to `n`.
-    pub fn gte(&self, n: i32) -> Q {
+    pub fn gte(&self, n: i32) -> Q<M> {
         self.lookup(Lookup::Gte(n.to_value()))
     }
 
     /// Less than `n`.
-    pub fn lt(&self, n: i32) -> Q {
+    pub fn lt(&self, n: i32) -> Q<M> {
         self.lookup(Lookup::Lt(n.to_value()))
     }
 
     /// Less than or equal to `n`.
-    pub fn lte(&self, n: i32) -> Q {
+    pub fn lte(&self, n: i32) -> Q<M> {
         self.lookup(Lookup::Lte(n.to_value()))
     }
 
     /// Between `low` and `high`, both included.
-    pub fn range(&self, low: i32, high: i32) -> Q {
+    pub fn range(&self, low: i32, high: i32) -> Q<M> {
         self.lookup(Lookup::Range(low.to_value(), high.to_value()))
     }
 
     /// One of `values`.
-    pub fn is_in(&self, values: impl IntoIterator<Item = i32>) -> Q {
+    pub fn is_in(&self, values: impl IntoIterator<Item = i32>) -> Q<M> {
         self.lookup(Lookup::In(
             values.into_iter().map(|v| v.to_value()).collect(),
         ))
@@ -319,64 +323,66 @@ where
 /// The text lookups, for `String` and `Option<String>` fields.
 impl<M: Model, T: FieldType<Base = String>> Field<M, T> {
     /// Equal, ignoring case.
-    pub fn iexact(&self, value: impl Into<String>) -> Q {
+    pub fn iexact(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::IExact(value.into()))
     }
 
     /// Contains `value`, case-sensitively on every backend.
-    pub fn contains(&self, value: impl Into<String>) -> Q {
+    pub fn contains(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::Contains(value.into()))
     }
 
     /// Contains `value`, ignoring case.
-    pub fn icontains(&self, value: impl Into<String>) -> Q {
+    pub fn icontains(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::IContains(value.into()))
     }
 
     /// Starts with `value`, case-sensitively.
-    pub fn startswith(&self, value: impl Into<String>) -> Q {
+    pub fn startswith(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::StartsWith(value.into()))
     }
 
     /// Starts with `value`, ignoring case.
-    pub fn istartswith(&self, value: impl Into<String>) -> Q {
+    pub fn istartswith(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::IStartsWith(value.into()))
     }
 
     /// Ends with `value`, case-sensitively.
-    pub fn endswith(&self, value: impl Into<String>) -> Q {
+    pub fn endswith(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::EndsWith(value.into()))
     }
 
     /// Ends with `value`, ignoring case.
-    pub fn iendswith(&self, value: impl Into<String>) -> Q {
+    pub fn iendswith(&self, value: impl Into<String>) -> Q<M> {
         self.lookup(Lookup::IEndsWith(value.into()))
     }
 }
 
-/// One `column = value` of an UPDATE, made by [`Field::set`] or [`Field::set_expr`].
-pub struct Assignment {
+/// One `column = value` of an UPDATE of rows of `M`, made by [`Field::set`] or
+/// [`Field::set_expr`].
+pub struct Assignment<M> {
     pub(crate) field: &'static FieldMeta,
-    /// Set through a relation: an UPDATE can only set its own table's columns.
+    /// Set through a relation, or from one: an UPDATE sees only its own table.
     pub(crate) through_relation: bool,
     pub(crate) value: AssignedValue,
+    _model: PhantomData<fn() -> M>,
 }
 
 pub(crate) enum AssignedValue {
     Value(Value),
-    Expr(Box<dyn Fn(Backend) -> sea_query::Expr + Send + Sync>),
+    Expr(crate::expr::Node),
 }
 
-impl Assignment {
+impl<M> Assignment<M> {
     pub(crate) fn expr(&self, backend: Backend) -> sea_query::Expr {
         match &self.value {
             AssignedValue::Value(v) => sea_query::Expr::val(v.clone()),
-            AssignedValue::Expr(f) => f(backend),
+            AssignedValue::Expr(node) => node.expr(backend),
         }
     }
 }
 
-impl std::fmt::Debug for Assignment {
+impl<M> std::fmt::Debug for Assignment<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Assignment")
             .field("field", &self.field.name)

@@ -66,7 +66,7 @@ pub use choices::Choices;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{Error, Result};
 pub use executor::{Executor, Row, Scope, Statement};
-pub use expr::{F, Numeric};
+pub use expr::{F, Numeric, Operand};
 pub use field::{Assignment, Dated, Field, Part};
 pub use galvani_macros::{Choices, Model};
 pub use m2m::{ManyToMany, ManyToManyField};

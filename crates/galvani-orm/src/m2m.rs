@@ -271,34 +271,22 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     pub fn prefetch(self) -> Prefetch<M> {
         Prefetch::new(Arc::new(self))
     }
+
+    /// The rows of `M` related to each row of a QuerySet of `T`, in one query: the
+    /// other direction, for `prefetch_related` on `T`. `T` must declare the side they
+    /// land in: `#[field(reverse = "tags")] products: Reverse<M>`.
+    pub fn reverse(self) -> Prefetch<T> {
+        Prefetch::new(Arc::new(ReverseMany(self)))
+    }
 }
 
 impl<M: Model, T: Model> PrefetchOp<M> for ManyToManyField<M, T> {
     fn run<'a>(&'a self, parents: &'a mut [M], scope: Scope<'a>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let meta = self.meta();
-            let target: &'static ModelMeta = T::meta();
-            let keys: Vec<Value> = parents.iter().map(|p| p.pk().to_value()).collect();
-            let mut groups: HashMap<Key, Vec<T>> = HashMap::new();
-            for chunk in keys.chunks(crate::collector::CHUNK) {
-                let backend = scope_backend(&scope);
-                let stmt = Statement::build(&joined(meta, target, chunk, backend), backend);
-                let rows = match scope {
-                    Scope::Db(db) => db.fetch_all(stmt).await?,
-                    Scope::Tx(tx) => tx.fetch_all(stmt).await?,
-                };
-                for row in &rows {
-                    let value = T::from_row(row, 0)?;
-                    let owner = crate::collector::key_of(row, target.fields.len(), M::meta())?;
-                    if let Some(k) = key(&owner) {
-                        groups.entry(k).or_default().push(value);
-                    }
-                }
-            }
+            let mut groups =
+                related_rows::<T>(self.meta(), false, parents_keys(parents), scope).await?;
             for parent in parents.iter_mut() {
-                let rows = key(&parent.pk().to_value())
-                    .and_then(|k| groups.remove(&k))
-                    .unwrap_or_default();
+                let rows = take_group(&mut groups, parent);
                 if let Some(slot) = parent
                     .many_to_many_slot(self.index)
                     .and_then(|s| s.downcast_mut::<ManyToMany<T>>())
@@ -311,6 +299,69 @@ impl<M: Model, T: Model> PrefetchOp<M> for ManyToManyField<M, T> {
     }
 }
 
+/// A many-to-many relation prefetched from its target's side.
+struct ReverseMany<M, T>(ManyToManyField<M, T>);
+
+impl<M: Model, T: Model> PrefetchOp<T> for ReverseMany<M, T> {
+    fn run<'a>(&'a self, parents: &'a mut [T], scope: Scope<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let meta = self.0.meta();
+            let slot =
+                crate::reverse::reverse_slot(T::meta(), M::meta(), meta.name, meta.related_name)?;
+            let mut groups = related_rows::<M>(meta, true, parents_keys(parents), scope).await?;
+            for parent in parents.iter_mut() {
+                let rows = take_group(&mut groups, parent);
+                if let Some(reverse) = parent
+                    .reverse_slot(slot)
+                    .and_then(|s| s.downcast_mut::<crate::reverse::Reverse<M>>())
+                {
+                    reverse.set(rows);
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn parents_keys<P: Model>(parents: &[P]) -> Vec<Value> {
+    parents.iter().map(|p| p.pk().to_value()).collect()
+}
+
+fn take_group<L, P: Model>(groups: &mut HashMap<Key, Vec<L>>, parent: &P) -> Vec<L> {
+    key(&parent.pk().to_value())
+        .and_then(|k| groups.remove(&k))
+        .unwrap_or_default()
+}
+
+/// The rows of `L` across the relation from each of `keys` (owners' keys, or the
+/// targets' when `reverse`), grouped by that key: one query per chunk of keys.
+async fn related_rows<L: Model>(
+    meta: &'static ManyToManyMeta,
+    reverse: bool,
+    keys: Vec<Value>,
+    scope: Scope<'_>,
+) -> Result<HashMap<Key, Vec<L>>> {
+    let loaded: &'static ModelMeta = L::meta();
+    let parent = if reverse { (meta.to)() } else { (meta.owner)() };
+    let mut groups: HashMap<Key, Vec<L>> = HashMap::new();
+    for chunk in keys.chunks(crate::collector::CHUNK) {
+        let backend = scope_backend(&scope);
+        let stmt = Statement::build(&joined(meta, loaded, reverse, chunk, backend), backend);
+        let rows = match scope {
+            Scope::Db(db) => db.fetch_all(stmt).await?,
+            Scope::Tx(tx) => tx.fetch_all(stmt).await?,
+        };
+        for row in &rows {
+            let value = L::from_row(row, 0)?;
+            let owner = crate::collector::key_of(row, loaded.fields.len(), parent)?;
+            if let Some(k) = key(&owner) {
+                groups.entry(k).or_default().push(value);
+            }
+        }
+    }
+    Ok(groups)
+}
+
 fn scope_backend(scope: &Scope<'_>) -> crate::Backend {
     match scope {
         Scope::Db(db) => db.backend(),
@@ -318,15 +369,22 @@ fn scope_backend(scope: &Scope<'_>) -> crate::Backend {
     }
 }
 
-/// `SELECT target.*, join.source FROM target JOIN join ON ... WHERE join.source IN keys`,
-/// in the target's default ordering.
+/// `SELECT loaded.*, join.key FROM loaded JOIN join ON ... WHERE join.key IN keys`,
+/// in the loaded model's default ordering. The key is the owner's column, or the
+/// target's when `reverse` (the loaded rows are then the owners).
 fn joined(
     meta: &ManyToManyMeta,
     target: &'static ModelMeta,
+    reverse: bool,
     keys: &[Value],
     backend: crate::Backend,
 ) -> SelectStatement {
-    let (table, source, other) = meta.join();
+    let (table, owner_column, target_column) = meta.join();
+    let (source, other) = if reverse {
+        (target_column, owner_column)
+    } else {
+        (owner_column, target_column)
+    };
     let mut select = Query::select();
     select.from(target.table);
     for field in target.fields {
@@ -339,7 +397,7 @@ fn joined(
             Expr::col((table, other)).equals((target.table, target.pk().column)),
         )
         .and_where(Expr::col((table, source)).is_in(keys.iter().cloned()));
-    for term in crate::query::OrderBy::defaults(target) {
+    for term in crate::query::OrderBy::<()>::defaults(target) {
         term.apply(&mut select, backend);
     }
     select

@@ -1,7 +1,9 @@
-//! The other side of a foreign key: rows that refer to this one. Declared on the
-//! referred model as `#[field(reverse = "category")] products: Reverse<Product>`, it
-//! gives `category.products()` (a QuerySet) and a place for `prefetch_related` to put
-//! them: one query per relation for all parents, however many there are.
+//! The other side of a foreign key or many-to-many relation: rows that refer to this
+//! one. Declared on the referred model as
+//! `#[field(reverse = "category")] products: Reverse<Product>` (or `reverse = "tags"`
+//! for `Product`'s many-to-many `tags`), it gives `category.products()` (a QuerySet)
+//! and a place for `prefetch_related` to put them: one query per relation for all
+//! parents, however many there are.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -13,6 +15,7 @@ use sea_query::Value;
 use crate::error::{Error, Result};
 use crate::executor::Scope;
 use crate::field::Field;
+use crate::meta::ModelMeta;
 use crate::model::Model;
 use crate::query::path::Path;
 use crate::query::{Lookup, Q};
@@ -54,7 +57,7 @@ impl<T> Reverse<T> {
         self.cached.as_deref()
     }
 
-    fn set(&mut self, rows: Vec<T>) {
+    pub(crate) fn set(&mut self, rows: Vec<T>) {
         self.cached = Some(rows);
     }
 }
@@ -174,20 +177,12 @@ impl<C: Model, R: Relation> PrefetchOp<R::Target> for ReverseOp<C, R> {
         Box::pin(async move {
             let target = <R::Target as Model>::meta();
             let fk = self.field.meta();
-            let slot = target
-                .reverse
-                .iter()
-                .position(|r| std::ptr::eq((r.model)(), C::meta()) && r.field == fk.name)
-                .ok_or_else(|| Error::InvalidValue {
-                    field: format!("{}.{}", C::meta().label(), fk.name),
-                    detail: format!(
-                        "{} declares no reverse side to prefetch into: add `#[field(reverse = \"{}\")] {}: Reverse<{}>`",
-                        target.label(),
-                        fk.name,
-                        fk.relation.map_or("items", |r| r.related_name),
-                        C::meta().name
-                    ),
-                })?;
+            let slot = reverse_slot(
+                target,
+                C::meta(),
+                fk.name,
+                fk.relation.map_or("items", |r| r.related_name),
+            )?;
             let keys: Vec<Value> = parents.iter().map(|p| p.pk().to_value()).collect();
             let mut children = Vec::new();
             for chunk in keys.chunks(crate::collector::CHUNK) {
@@ -224,4 +219,28 @@ impl<C: Model, R: Relation> PrefetchOp<R::Target> for ReverseOp<C, R> {
             Ok(())
         })
     }
+}
+
+/// Where `target` keeps the rows of `model` that refer to it through `field` (a
+/// foreign key or many-to-many field of `model`): its `Reverse` field's position.
+pub(crate) fn reverse_slot(
+    target: &'static ModelMeta,
+    model: &'static ModelMeta,
+    field: &str,
+    suggested_name: &str,
+) -> Result<usize> {
+    target
+        .reverse
+        .iter()
+        .position(|r| std::ptr::eq((r.model)(), model) && r.field == field)
+        .ok_or_else(|| Error::InvalidValue {
+            field: format!("{}.{}", model.label(), field),
+            detail: format!(
+                "{} declares no reverse side to prefetch into: add `#[field(reverse = \"{}\")] {}: Reverse<{}>`",
+                target.label(),
+                field,
+                suggested_name,
+                model.name
+            ),
+        })
 }

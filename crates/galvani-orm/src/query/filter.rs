@@ -2,6 +2,7 @@
 //! until a query runs, because the SQL for a lookup depends on the backend (SQLite's
 //! `LIKE` ignores case, so its case-sensitive lookups use `GLOB`).
 
+use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Not};
 
 use sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value};
@@ -28,6 +29,8 @@ pub(crate) enum Lookup {
     Range(Value, Value),
     In(Vec<Value>),
     InSelect(Box<sea_query::SelectStatement>),
+    /// In the keys a subquery across a many-valued relation selects.
+    InQuery(Box<super::subquery::SubQuery>),
     IsNull(bool),
     /// A comparison on a part of a date or instant (`year`, `month`, ...).
     Part(DatePart, Box<Lookup>),
@@ -74,16 +77,26 @@ struct LookupNode {
     lookup: Lookup,
 }
 
+/// A comparison of two F expressions (`stock < reserved`).
+#[derive(Debug, Clone)]
+struct CompareNode {
+    lhs: crate::expr::Node,
+    op: crate::expr::Op,
+    rhs: crate::expr::Node,
+}
+
 #[derive(Debug, Clone)]
 enum Node {
     Lookup(Box<LookupNode>),
+    Compare(Box<CompareNode>),
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
 }
 
-/// A condition on rows, for [`crate::QuerySet::filter`] and `exclude`. Made by a
-/// field's lookups, combined with `&` (and), `|` (or) and `!` (not).
+/// A condition on rows of `M`, for [`crate::QuerySet::filter`] and `exclude`. Made by a
+/// field's lookups, combined with `&` (and), `|` (or) and `!` (not). Its model is part
+/// of its type: a condition on another model's rows does not compile.
 ///
 /// ```
 /// use galvani_orm::prelude::*;
@@ -98,24 +111,72 @@ enum Node {
 /// }
 ///
 /// let cheap_or_gone = Product::stock.eq(0) | !Product::name.startswith("Premium");
-/// let everything = Q::all();
+/// let everything = Q::<Product>::all();
 /// ```
-#[derive(Debug, Clone)]
-pub struct Q(Node);
+///
+/// ```compile_fail,E0308
+/// use galvani_orm::prelude::*;
+///
+/// #[derive(Model)]
+/// struct Product {
+///     id: i64,
+///     stock: i32,
+/// }
+///
+/// #[derive(Model)]
+/// struct Category {
+///     id: i64,
+///     #[field(max_length = 50)]
+///     name: String,
+/// }
+///
+/// // A Category condition on a Product query.
+/// let wrong = Product::objects().filter(Category::name.eq("Tea"));
+/// ```
+pub struct Q<M>(Node, PhantomData<fn() -> M>);
 
-impl Q {
+impl<M> Clone for Q<M> {
+    fn clone(&self) -> Self {
+        Q(self.0.clone(), PhantomData)
+    }
+}
+
+impl<M> std::fmt::Debug for Q<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<M> Q<M> {
+    fn new(node: Node) -> Q<M> {
+        Q(node, PhantomData)
+    }
+
     pub(crate) fn lookup(
         model: &'static ModelMeta,
         path: Path,
         field: &'static FieldMeta,
         lookup: Lookup,
-    ) -> Q {
-        Q(Node::Lookup(Box::new(LookupNode {
+    ) -> Q<M> {
+        Q::new(Node::Lookup(Box::new(LookupNode {
             table: model.table,
             path,
             field,
             lookup,
         })))
+    }
+
+    /// The same condition with its model forgotten (inside a subquery).
+    pub(crate) fn erase(self) -> Q<()> {
+        Q::new(self.0)
+    }
+
+    pub(crate) fn compare(
+        lhs: crate::expr::Node,
+        op: crate::expr::Op,
+        rhs: crate::expr::Node,
+    ) -> Q<M> {
+        Q::new(Node::Compare(Box::new(CompareNode { lhs, op, rhs })))
     }
 
     /// The relation paths the condition reaches through (each needs a join).
@@ -124,6 +185,10 @@ impl Q {
             match node {
                 Node::Lookup(l) if !l.path.is_empty() => out.push(l.path),
                 Node::Lookup(_) => {}
+                Node::Compare(c) => {
+                    c.lhs.paths(out);
+                    c.rhs.paths(out);
+                }
                 Node::All(nodes) | Node::Any(nodes) => nodes.iter().for_each(|n| walk(n, out)),
                 Node::Not(inner) => walk(inner, out),
             }
@@ -132,13 +197,13 @@ impl Q {
     }
 
     /// The condition every row meets.
-    pub fn all() -> Q {
-        Q(Node::All(Vec::new()))
+    pub fn all() -> Q<M> {
+        Q::new(Node::All(Vec::new()))
     }
 
     /// The condition no row meets.
-    pub fn none() -> Q {
-        Q(Node::Any(Vec::new()))
+    pub fn none() -> Q<M> {
+        Q::new(Node::Any(Vec::new()))
     }
 
     /// The condition as one sea-query expression for `backend`; `None` when every
@@ -180,6 +245,12 @@ fn node_shape(node: &Node, out: &mut Vec<u64>) -> bool {
             l.path.shape(out);
             lookup_shape(&l.lookup, out)
         }
+        Node::Compare(c) => {
+            out.extend([5, c.op as u64]);
+            c.lhs.shape(out);
+            c.rhs.shape(out);
+            true
+        }
         Node::All(nodes) | Node::Any(nodes) => {
             out.extend([
                 if matches!(node, Node::All(_)) { 2 } else { 3 },
@@ -212,6 +283,10 @@ fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
         Lookup::In(values) => (23, values.len() as u64),
         Lookup::IsNull(null) => (24, u64::from(*null)),
         Lookup::InSelect(_) => return false,
+        Lookup::InQuery(sub) => {
+            out.push(26);
+            return sub.shape(out);
+        }
         Lookup::Part(part, inner) => {
             out.extend([25, *part as u64]);
             return lookup_shape(inner, out);
@@ -225,6 +300,10 @@ fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
 fn node_values(node: &Node, backend: Backend, out: &mut Vec<Value>) {
     match node {
         Node::Lookup(l) => lookup_values(&l.lookup, backend, out),
+        Node::Compare(c) => {
+            c.lhs.values(out);
+            c.rhs.values(out);
+        }
         Node::All(nodes) => nodes.iter().for_each(|n| node_values(n, backend, out)),
         // An OR with a member that matches every row is no condition at all.
         Node::Any(nodes) if nodes.iter().any(matches_all) => {}
@@ -238,7 +317,7 @@ fn node_values(node: &Node, backend: Backend, out: &mut Vec<Value>) {
 /// Whether `node_expr` gives no condition for `node` (every row matches).
 fn matches_all(node: &Node) -> bool {
     match node {
-        Node::Lookup(_) | Node::Not(_) => false,
+        Node::Lookup(_) | Node::Compare(_) | Node::Not(_) => false,
         Node::All(nodes) => nodes.iter().all(matches_all),
         Node::Any(nodes) => nodes.iter().any(matches_all),
     }
@@ -252,6 +331,7 @@ fn node_expr(node: &Node, backend: Backend) -> Option<Expr> {
             &l.lookup,
             backend,
         )),
+        Node::Compare(c) => Some(c.lhs.expr(backend).binary(c.op.sql(), c.rhs.expr(backend))),
         Node::All(nodes) => nodes
             .iter()
             .filter_map(|n| node_expr(n, backend))
@@ -356,6 +436,7 @@ fn lookup_expr(
         Lookup::In(values) if values.is_empty() => Expr::cust("1 = 0"),
         Lookup::In(values) => col().is_in(values.iter().cloned()),
         Lookup::InSelect(select) => col().in_subquery((**select).clone()),
+        Lookup::InQuery(sub) => col().in_subquery(sub.select(backend)),
         Lookup::IsNull(true) => col().is_null(),
         Lookup::IsNull(false) => col().is_not_null(),
         // Handled above.
@@ -409,10 +490,12 @@ fn lookup_values(lookup: &Lookup, backend: Backend, out: &mut Vec<Value>) {
             | Lookup::EndsWith(_)
             | Lookup::IEndsWith(_)
             | Lookup::InSelect(_)
+            | Lookup::InQuery(_)
             | Lookup::Part(..) => {}
             ref inner => lookup_values(inner, backend, out),
         },
         Lookup::IsNull(_) | Lookup::InSelect(_) => {}
+        Lookup::InQuery(sub) => sub.values(backend, out),
         text => out.extend(pattern(text, backend).map(|p| Value::String(Some(p)))),
     }
 }
@@ -456,37 +539,37 @@ fn compare(expr: Expr, lookup: &Lookup) -> Expr {
     }
 }
 
-impl BitAnd for Q {
-    type Output = Q;
-    fn bitand(self, rhs: Q) -> Q {
+impl<M> BitAnd for Q<M> {
+    type Output = Q<M>;
+    fn bitand(self, rhs: Q<M>) -> Q<M> {
         match self.0 {
             Node::All(mut nodes) => {
                 nodes.push(rhs.0);
-                Q(Node::All(nodes))
+                Q::new(Node::All(nodes))
             }
-            node => Q(Node::All(vec![node, rhs.0])),
+            node => Q::new(Node::All(vec![node, rhs.0])),
         }
     }
 }
 
-impl BitOr for Q {
-    type Output = Q;
-    fn bitor(self, rhs: Q) -> Q {
+impl<M> BitOr for Q<M> {
+    type Output = Q<M>;
+    fn bitor(self, rhs: Q<M>) -> Q<M> {
         match self.0 {
             Node::Any(mut nodes) if !nodes.is_empty() => {
                 nodes.push(rhs.0);
-                Q(Node::Any(nodes))
+                Q::new(Node::Any(nodes))
             }
             Node::Any(_) => rhs,
-            node => Q(Node::Any(vec![node, rhs.0])),
+            node => Q::new(Node::Any(vec![node, rhs.0])),
         }
     }
 }
 
-impl Not for Q {
-    type Output = Q;
-    fn not(self) -> Q {
-        Q(Node::Not(Box::new(self.0)))
+impl<M> Not for Q<M> {
+    type Output = Q<M>;
+    fn not(self) -> Q<M> {
+        Q::new(Node::Not(Box::new(self.0)))
     }
 }
 

@@ -10,6 +10,7 @@ mod queryset;
 mod raw;
 mod related;
 mod shape;
+mod subquery;
 mod values;
 
 pub use bulk::Chunks;

@@ -1,5 +1,7 @@
 //! Ordering: `Product::price.desc()`.
 
+use std::marker::PhantomData;
+
 use sea_query::{Order, SelectStatement};
 
 use super::path::Path;
@@ -7,7 +9,7 @@ use crate::db::Backend;
 
 use crate::meta::{FieldMeta, ModelMeta};
 
-/// One ordering term, made by a field's `asc()` or `desc()`.
+/// One ordering term for rows of `M`, made by a field's `asc()` or `desc()`.
 ///
 /// ```
 /// use galvani_orm::prelude::*;
@@ -21,15 +23,33 @@ use crate::meta::{FieldMeta, ModelMeta};
 ///
 /// let most_first = Product::objects().order_by([Product::stock.desc(), Product::id.asc()]);
 /// ```
-#[derive(Debug, Clone, Copy)]
-pub struct OrderBy {
+pub struct OrderBy<M> {
     table: &'static str,
     path: Path,
     field: &'static FieldMeta,
     descending: bool,
+    _model: PhantomData<fn() -> M>,
 }
 
-impl OrderBy {
+impl<M> Clone for OrderBy<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for OrderBy<M> {}
+
+impl<M> std::fmt::Debug for OrderBy<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderBy")
+            .field("path", &self.path)
+            .field("field", &self.field.name)
+            .field("descending", &self.descending)
+            .finish()
+    }
+}
+
+impl<M> OrderBy<M> {
     pub(crate) fn new(
         model: &'static ModelMeta,
         path: Path,
@@ -41,11 +61,12 @@ impl OrderBy {
             path,
             field,
             descending,
+            _model: PhantomData,
         }
     }
 
     /// The model's default ordering (`ordering = ["-price", "name"]`).
-    pub(crate) fn defaults(model: &'static ModelMeta) -> Vec<OrderBy> {
+    pub(crate) fn defaults(model: &'static ModelMeta) -> Vec<OrderBy<M>> {
         model
             .ordering
             .iter()
@@ -77,7 +98,7 @@ impl OrderBy {
     }
 
     /// The same term, the other way round (for `last()`).
-    pub(crate) fn reversed(self) -> OrderBy {
+    pub(crate) fn reversed(self) -> OrderBy<M> {
         OrderBy {
             descending: !self.descending,
             ..self

@@ -48,8 +48,8 @@ use crate::reverse::Prefetch;
 /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
 /// ```
 pub struct QuerySet<M> {
-    filter: Q,
-    order: Option<Vec<OrderBy>>,
+    filter: Q<M>,
+    order: Option<Vec<OrderBy<M>>>,
     offset: u64,
     limit: Option<u64>,
     distinct: bool,
@@ -95,19 +95,19 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Only the rows meeting `q` (added to earlier filters with AND).
-    pub fn filter(mut self, q: Q) -> Self {
+    pub fn filter(mut self, q: Q<M>) -> Self {
         self.filter = self.filter & q;
         self
     }
 
     /// Only the rows not meeting `q`.
-    pub fn exclude(mut self, q: Q) -> Self {
+    pub fn exclude(mut self, q: Q<M>) -> Self {
         self.filter = self.filter & !q;
         self
     }
 
     /// Orders by these terms instead of the model's default ordering.
-    pub fn order_by(mut self, terms: impl IntoIterator<Item = OrderBy>) -> Self {
+    pub fn order_by(mut self, terms: impl IntoIterator<Item = OrderBy<M>>) -> Self {
         self.order = Some(terms.into_iter().collect());
         self
     }
@@ -158,7 +158,7 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    fn ordering(&self) -> Vec<OrderBy> {
+    fn ordering(&self) -> Vec<OrderBy<M>> {
         match &self.order {
             Some(terms) => terms.clone(),
             None => OrderBy::defaults(M::meta()),
@@ -565,7 +565,7 @@ impl<M: Model> QuerySet<M> {
     /// ```
     pub async fn update<E: Executor>(
         &self,
-        assignments: impl IntoIterator<Item = Assignment>,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
         db: &E,
     ) -> Result<u64> {
         let meta = M::meta();
@@ -577,7 +577,7 @@ impl<M: Model> QuerySet<M> {
             if assignment.through_relation {
                 return Err(Error::InvalidValue {
                     field: format!("{}.{}", meta.label(), assignment.field.name),
-                    detail: "an update sets the model's own fields; update the related model's rows instead".into(),
+                    detail: "an update sets the model's own fields from its own columns; update the related model's rows instead, or read the related values first".into(),
                 });
             }
             update.value(assignment.field.column, assignment.expr(backend));

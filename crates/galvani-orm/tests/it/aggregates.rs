@@ -201,7 +201,7 @@ async fn raw_sql_binds_its_parameters(db: Db) {
     seed(&db).await;
     let found: Vec<Product> = galvani_orm::raw(
         &db,
-        "SELECT id, name, sku, price, stock, description, created, updated FROM shop_product WHERE name = ? OR stock > ? ORDER BY id",
+        "SELECT id, name, sku, price, stock, reserved, description, created, updated FROM shop_product WHERE name = ? OR stock > ? ORDER BY id",
         &[&"Mocha' OR '1'='1".to_string(), &5i32],
     )
     .await

@@ -24,6 +24,8 @@ pub struct Product {
     pub price: Decimal,
     #[field(default = 0)]
     pub stock: i32,
+    #[field(default = 0)]
+    pub reserved: i32,
     pub description: Option<String>,
     #[field(auto_now_add)]
     pub created: OffsetDateTime,
@@ -39,6 +41,7 @@ impl Product {
             sku: sku.into(),
             price: price.parse().unwrap(),
             stock,
+            reserved: 0,
             description: None,
             created: OffsetDateTime::UNIX_EPOCH,
             updated: OffsetDateTime::UNIX_EPOCH,
@@ -143,6 +146,8 @@ pub struct Label {
     pub id: i64,
     #[field(max_length = 30, unique)]
     pub name: String,
+    #[field(reverse = "labels")]
+    pub articles: Reverse<Article>,
 }
 
 #[derive(Model, Debug, Clone)]

@@ -375,7 +375,101 @@ async fn reverse_sides_query_and_prefetch(db: Db) {
     let _ = s.coffee;
 }
 
+async fn lookups_cross_the_reverse_side_of_a_foreign_key(db: Db) {
+    let s = shop(&db).await;
+    let section_names =
+        |sections: Vec<Section>| -> Vec<String> { sections.into_iter().map(|s| s.name).collect() };
+    // Sections with an item named like a tea: Tea once, though two items match.
+    let q = Item::section.referred_by(Item::name.is_in(["Assam", "Darjeeling"]));
+    let found = Section::objects().filter(q.clone()).all(&db).await.unwrap();
+    assert_eq!(section_names(found), ["Tea"]);
+    assert_eq!(Section::objects().filter(q).count(&db).await.unwrap(), 1);
+    // The inner condition may cross relations of its own (a join inside).
+    let reviewed = Section::objects()
+        .filter(
+            Item::section
+                .referred_by(Item::brand.then(Brand::name).eq("Acme") & Item::name.endswith("o")),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(section_names(reviewed), ["Coffee"]);
+    // Sections with no item at all, and a relation to itself.
+    let empty = Section::objects()
+        .exclude(Item::section.referred_by(Q::all()))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(section_names(empty), ["Drinks"]);
+    let parents = Section::objects()
+        .filter(Section::parent.referred_by(Section::name.eq("Tea")))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(section_names(parents), ["Drinks"]);
+    // Through `then`: the sections of the items with a five-star review.
+    let starred = Section::objects()
+        .filter(
+            Review::item
+                .then(Item::section)
+                .referred_by(Review::stars.eq(5_i16)),
+        )
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(section_names(starred), ["Tea"]);
+
+    // A nullable foreign key: a NULL among the references must not make `exclude`
+    // drop every row (`NOT IN (..., NULL)` is never true in SQL).
+    let mut loose = s.espresso.clone();
+    loose.supplier = None;
+    loose.save(&db).await.unwrap();
+    let mut idle = Supplier {
+        id: 0,
+        name: "Idle".into(),
+    };
+    idle.save(&db).await.unwrap();
+    let unused: Vec<String> = Supplier::objects()
+        .exclude(Item::supplier.referred_by(Q::all()))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(unused, ["Idle"]);
+}
+
+async fn f_expressions_compare_columns_across_relations(db: Db) {
+    let _ = shop(&db).await;
+    // Items whose key is above their section's (Darjeeling: 3 > 2), a join for the
+    // right-hand side.
+    let later = Item::objects()
+        .filter(Item::id.f().gt(Item::section.then(Section::id)))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(names(&later), ["Darjeeling"]);
+    // An UPDATE sees only its own table: setting from a related column is refused.
+    let err = Item::objects()
+        .update(
+            [Item::id.set_expr(Item::section.then(Section::id).f())],
+            &db,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DbError::InvalidValue { .. }), "{err}");
+    let again = Item::objects()
+        .filter(Item::id.f().gt(Item::section.then(Section::id)))
+        .get(&db)
+        .await
+        .unwrap();
+    assert_eq!(again.id, later[0].id, "nothing was written");
+}
+
 crate::backend_tests!(
+    lookups_cross_the_reverse_side_of_a_foreign_key,
+    f_expressions_compare_columns_across_relations,
     reverse_sides_query_and_prefetch,
     lookups_and_ordering_cross_relations,
     select_related_loads_in_one_query,

@@ -132,7 +132,7 @@ async fn date_parts_compare_as_numbers(db: Db) {
         maybe_amount: None,
     };
     sample.save(&db).await.unwrap();
-    let count = |q: Q| {
+    let count = |q: Q<Sample>| {
         let db = db.clone();
         async move { Sample::objects().filter(q).count(&db).await.unwrap() }
     };
