@@ -73,7 +73,7 @@ pub use m2m::{ManyToMany, ManyToManyField};
 pub use model::Model;
 pub use query::{
     Avg, Chunks, Column, Columns, Count, DatePart, Max, Min, OrderBy, Param, Q, QuerySet, Related,
-    Sum, Summable, raw,
+    RelatedAggregate, RelatedRows, Sum, Summable, raw,
 };
 pub use registry::models;
 pub use relation::{ForeignKey, OneToOne, Relation};

@@ -54,6 +54,11 @@ async fn home_page_renders_from_the_base_layout_with_featured_products() {
     assert!(html.contains(r#"href="/static/shop/site.css""#), "{html}");
     assert!(html.contains("Galvani desk lamp"));
     assert!(html.contains(r#"href="/products/1/""#), "{html}");
+    // The category menu counts each category's products.
+    assert!(
+        html.contains(r#"Lamps</a> <span class="count">3</span>"#),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -184,6 +189,8 @@ async fn pages_make_a_fixed_number_of_queries() {
     let shop = dev().await;
     let db = shop.test.db.clone();
     // Products with their categories in one query, the category menu in another.
+    let home = assert_num_queries(&db, 2, shop.get("/").send()).await;
+    assert_eq!(home.status(), 200);
     let list = assert_num_queries(&db, 2, shop.get("/products/").send()).await;
     assert_eq!(list.status(), 200);
     let lamps = assert_num_queries(&db, 3, shop.get("/products/?category=lamps").send()).await;

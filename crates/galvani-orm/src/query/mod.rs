@@ -1,6 +1,7 @@
 //! Lazy, chainable queries: [`QuerySet`], the conditions it filters by ([`Q`]) and
 //! its ordering ([`OrderBy`]).
 
+mod annotate;
 mod bulk;
 pub(crate) mod filter;
 mod order;
@@ -13,6 +14,7 @@ mod shape;
 mod subquery;
 mod values;
 
+pub use annotate::{RelatedAggregate, RelatedRows};
 pub use bulk::Chunks;
 pub(crate) use filter::Lookup;
 pub use filter::{DatePart, Q};

@@ -53,8 +53,8 @@ pub struct QuerySet<M> {
     offset: u64,
     limit: Option<u64>,
     distinct: bool,
-    related: Vec<SelectPlan>,
-    prefetch: Vec<Prefetch<M>>,
+    pub(super) related: Vec<SelectPlan>,
+    pub(super) prefetch: Vec<Prefetch<M>>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -186,6 +186,15 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn select(&self, backend: crate::Backend) -> SelectStatement {
+        self.select_joining(backend, &[])
+    }
+
+    /// The SELECT of `all`, also joining `extra` paths (for annotations).
+    pub(super) fn select_joining(
+        &self,
+        backend: crate::Backend,
+        extra: &[Path],
+    ) -> SelectStatement {
         let meta = M::meta();
         let mut select = Query::select();
         select.from(meta.table);
@@ -203,6 +212,7 @@ impl<M: Model> QuerySet<M> {
         }
         let mut paths = loaded;
         paths.extend(self.joined_paths());
+        paths.extend(extra.iter().filter(|p| !p.is_empty()));
         Self::add_joins(&mut select, &paths);
         if let Some(e) = self.filter.expr(backend) {
             select.and_where(e);
@@ -282,7 +292,7 @@ impl<M: Model> QuerySet<M> {
     /// SQLite prepare the statement again on every run (measured: ~30,000 instructions
     /// per query, half of a primary-key lookup).
     /// `at_most` narrows the slice further (`get` reads at most two rows).
-    fn append_slice(&self, stmt: &mut Statement, at_most: Option<u64>) {
+    pub(super) fn append_slice(&self, stmt: &mut Statement, at_most: Option<u64>) {
         use std::fmt::Write as _;
         let limit = match (self.limit, at_most) {
             (Some(a), Some(b)) => Some(Ord::min(a, b)),
@@ -360,7 +370,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// One row: the model's columns, then each loaded relation's.
-    fn read(&self, row: &Row) -> Result<M> {
+    pub(super) fn read(&self, row: &Row) -> Result<M> {
         let mut value = M::from_row(row, 0)?;
         let mut offset = M::meta().fields.len();
         for plan in &self.related {
@@ -439,7 +449,7 @@ impl<M: Model> QuerySet<M> {
         let mut stmt = Statement::build(&select, backend);
         self.append_slice(&mut stmt, None);
         let rows = db.fetch_all(stmt).await?;
-        rows.iter().map(|row| columns.read(row)).collect()
+        rows.iter().map(|row| columns.read(row, 0)).collect()
     }
 
     /// Aggregates over every matching row, in one row: `(Count::all(), Max::of(..))`.

@@ -21,7 +21,7 @@ use crate::types::FieldType;
 
 /// How the subquery reaches the rows that decide.
 #[derive(Debug, Clone, Copy)]
-enum Via {
+pub(crate) enum Via {
     /// Rows of `model` whose foreign key `fk` (of the model at `path` from it)
     /// refers to the outer row.
     Referrers {
@@ -46,8 +46,8 @@ pub(crate) struct SubQuery {
 }
 
 impl SubQuery {
-    /// The model whose rows the condition is about.
-    fn from(&self) -> &'static ModelMeta {
+    /// The model whose rows the condition is about: the table the subquery reads.
+    pub(crate) fn rows_model(&self) -> &'static ModelMeta {
         match self.via {
             Via::Referrers { model, .. } => model,
             Via::ManyToMany { meta, reverse } if reverse => (meta.owner)(),
@@ -56,19 +56,42 @@ impl SubQuery {
     }
 
     pub(crate) fn select(&self, backend: Backend) -> SelectStatement {
-        let from = self.from();
+        let (mut select, key) = self.build(backend, &[]);
+        select.expr(key);
+        select
+    }
+
+    /// `SELECT key AS k, aggregate AS v ... GROUP BY key`: one row per outer key with
+    /// related rows. `aggregate` is over the related model's table (and `paths` from it).
+    pub(crate) fn grouped(
+        &self,
+        backend: Backend,
+        aggregate: Expr,
+        paths: &[Path],
+    ) -> SelectStatement {
+        let (mut select, key) = self.build(backend, paths);
+        select
+            .expr_as(key.clone(), "k")
+            .expr_as(aggregate, "v")
+            .add_group_by([key]);
+        select
+    }
+
+    /// The statement without its columns, and the column holding the outer key.
+    fn build(&self, backend: Backend, extra: &[Path]) -> (SelectStatement, Expr) {
+        let from = self.rows_model();
         let mut select = Query::select();
         select.from(from.table);
-        let mut paths = Vec::new();
-        match self.via {
+        let mut paths = extra.to_vec();
+        let key = match self.via {
             Via::Referrers { path, fk, .. } => {
-                let column = (path.alias(from.table), fk.column);
-                select.column(column.clone());
+                let key = Expr::col((path.alias(from.table), fk.column));
                 // `x NOT IN (..., NULL)` is never true: keep NULLs out, for `exclude`.
                 if fk.null || !path.is_empty() {
-                    select.and_where(Expr::col(column).is_not_null());
+                    select.and_where(key.clone().is_not_null());
                 }
                 paths.push(path);
+                key
             }
             Via::ManyToMany { meta, reverse } => {
                 let (table, source, target) = meta.join();
@@ -77,12 +100,13 @@ impl SubQuery {
                 } else {
                     (source, target)
                 };
-                select.column((table, key)).inner_join(
+                select.inner_join(
                     table,
                     Expr::col((table, from_column)).equals((from.table, from.pk().column)),
                 );
+                Expr::col((table, key))
             }
-        }
+        };
         self.condition.paths(&mut paths);
         let mut done = Vec::new();
         for path in &paths {
@@ -91,7 +115,7 @@ impl SubQuery {
         if let Some(e) = self.condition.expr(backend) {
             select.and_where(e);
         }
-        select
+        (select, key)
     }
 
     /// Adds what decides the SQL text; `false` if it cannot be reused.
@@ -115,6 +139,29 @@ impl SubQuery {
     /// The values the subquery binds, in order (only its condition binds any).
     pub(crate) fn values(&self, backend: Backend, out: &mut Vec<Value>) {
         self.condition.values(backend, out);
+    }
+}
+
+impl SubQuery {
+    pub(crate) fn new(via: Via, condition: Q<()>) -> SubQuery {
+        SubQuery { via, condition }
+    }
+
+    /// How a foreign key (at the end of `field`'s path) is crossed from the target.
+    pub(crate) fn referrers<C: Model, R: Relation>(field: &Field<C, R>) -> Via {
+        Via::Referrers {
+            model: C::meta(),
+            path: field.path_of(),
+            fk: field.meta(),
+        }
+    }
+
+    /// How a many-to-many relation is crossed: from its owner, or from its target.
+    pub(crate) fn many<M: Model, T: Model>(field: &ManyToManyField<M, T>, reverse: bool) -> Via {
+        Via::ManyToMany {
+            meta: field.meta(),
+            reverse,
+        }
     }
 }
 
@@ -175,14 +222,7 @@ impl<C: Model, R: Relation> Field<C, R> {
     /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
     /// ```
     pub fn referred_by(&self, q: Q<C>) -> Q<R::Target> {
-        keys_in(
-            Via::Referrers {
-                model: C::meta(),
-                path: self.path_of(),
-                fk: self.meta(),
-            },
-            q.erase(),
-        )
+        keys_in(SubQuery::referrers(self), q.erase())
     }
 }
 
@@ -244,24 +284,12 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
     /// ```
     pub fn any(&self, q: Q<T>) -> Q<M> {
-        keys_in(
-            Via::ManyToMany {
-                meta: self.meta(),
-                reverse: false,
-            },
-            q.erase(),
-        )
+        keys_in(SubQuery::many(self, false), q.erase())
     }
 
     /// The rows of `T` related to at least one row of `M` meeting `q`: the other
     /// direction of [`any`](Self::any).
     pub fn referred_by(&self, q: Q<M>) -> Q<T> {
-        keys_in(
-            Via::ManyToMany {
-                meta: self.meta(),
-                reverse: true,
-            },
-            q.erase(),
-        )
+        keys_in(SubQuery::many(self, true), q.erase())
     }
 }

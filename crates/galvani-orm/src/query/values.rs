@@ -19,9 +19,15 @@ use crate::types::FieldType;
 pub trait Column<M>: Send + Sync {
     /// What reading the column gives.
     type Output: Send;
-    /// The column's SQL expression.
+    /// The column's SQL expression; `idx` is its place among the selected columns.
     #[doc(hidden)]
-    fn expr(&self, base: &'static str, backend: Backend) -> Expr;
+    fn expr(&self, base: &'static str, idx: usize, backend: Backend) -> Expr;
+    /// Adds what the column reads from beside the query's own table (a join on a
+    /// grouped subquery, for aggregates over related rows).
+    #[doc(hidden)]
+    fn join(&self, base: &'static str, idx: usize, backend: Backend, select: &mut SelectStatement) {
+        let _ = (base, idx, backend, select);
+    }
     /// The relations the column reaches through (each needs a join).
     #[doc(hidden)]
     fn path(&self) -> Path {
@@ -45,7 +51,7 @@ fn decode(field: &str, detail: String) -> Error {
 
 impl<M: Model, T: FieldType> Column<M> for Field<M, T> {
     type Output = T;
-    fn expr(&self, base: &'static str, backend: Backend) -> Expr {
+    fn expr(&self, base: &'static str, _: usize, backend: Backend) -> Expr {
         column_expr(self.path_of().alias(base), self.meta(), backend)
     }
     fn path(&self) -> Path {
@@ -116,7 +122,7 @@ impl Count {
 
 impl<M: Model> Column<M> for Count {
     type Output = i64;
-    fn expr(&self, base: &'static str, backend: Backend) -> Expr {
+    fn expr(&self, base: &'static str, _: usize, backend: Backend) -> Expr {
         match (&self.target, self.distinct) {
             (None, _) => Expr::cust("COUNT(*)"),
             (Some((path, field)), distinct) => {
@@ -142,7 +148,7 @@ impl<M: Model> Column<M> for Count {
 }
 
 /// `template` with `?` replaced by `expr`, for either backend's placeholder style.
-fn custom(template: &'static str, expr: Expr, backend: Backend) -> Expr {
+pub(crate) fn custom(template: &'static str, expr: Expr, backend: Backend) -> Expr {
     match backend {
         Backend::Postgres => Expr::cust_with_exprs(template.replacen('?', "$1", 1), [expr]),
         _ => Expr::cust_with_exprs(template, [expr]),
@@ -197,7 +203,7 @@ macro_rules! aggregate {
 
         impl<M: Model, $t: $bound> Column<M> for $name<$t> {
             type Output = Option<$out>;
-            fn expr(&self, base: &'static str, $backend: Backend) -> Expr {
+            fn expr(&self, base: &'static str, _: usize, $backend: Backend) -> Expr {
                 let col = column_expr(self.path.alias(base), self.field, $backend);
                 custom($template, col, $backend)
             }
@@ -253,9 +259,9 @@ pub trait Columns<M>: Send + Sync {
     /// Every column's path.
     #[doc(hidden)]
     fn paths(&self) -> Vec<Path>;
-    /// Reads a row.
+    /// Reads the columns of a row, the first at `offset`.
     #[doc(hidden)]
-    fn read(&self, row: &Row) -> Result<Self::Output>;
+    fn read(&self, row: &Row, offset: usize) -> Result<Self::Output>;
 }
 
 macro_rules! columns {
@@ -268,17 +274,18 @@ macro_rules! columns {
             fn select(&self, base: &'static str, backend: Backend, select: &mut SelectStatement) {
                 let grouped = self.grouped();
                 $(
-                    select.expr(self.$i.expr(base, backend));
+                    self.$i.join(base, $i, backend, select);
+                    select.expr(self.$i.expr(base, $i, backend));
                     if grouped && !self.$i.aggregates() {
-                        select.add_group_by([self.$i.expr(base, backend)]);
+                        select.add_group_by([self.$i.expr(base, $i, backend)]);
                     }
                 )*
             }
             fn paths(&self) -> Vec<Path> {
                 vec![$(self.$i.path()),*]
             }
-            fn read(&self, row: &Row) -> Result<Self::Output> {
-                Ok(($(self.$i.read(row, $i)?,)*))
+            fn read(&self, row: &Row, offset: usize) -> Result<Self::Output> {
+                Ok(($(self.$i.read(row, offset + $i)?,)*))
             }
         }
     };

@@ -5,6 +5,7 @@ mod models;
 mod support;
 
 mod aggregates;
+mod annotations;
 mod instances;
 mod many;
 mod project;

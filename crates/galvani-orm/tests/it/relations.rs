@@ -6,14 +6,16 @@ use galvani_orm::testing::assert_num_queries;
 
 use crate::models::{Brand, Feature, Item, Review, Section, Supplier};
 
-struct Shop {
-    brand: Brand,
-    supplier: Supplier,
-    drinks: Section,
-    tea: Section,
-    coffee: Section,
-    assam: Item,
-    espresso: Item,
+/// Sections Drinks > (Tea, Coffee); items Assam and Darjeeling (Tea), Espresso
+/// (Coffee); one five-star review of Assam.
+pub(crate) struct Shop {
+    pub brand: Brand,
+    pub supplier: Supplier,
+    pub drinks: Section,
+    pub tea: Section,
+    pub coffee: Section,
+    pub assam: Item,
+    pub espresso: Item,
 }
 
 async fn saved<M: Model>(mut value: M, db: &Db) -> M {
@@ -21,7 +23,7 @@ async fn saved<M: Model>(mut value: M, db: &Db) -> M {
     value
 }
 
-async fn shop(db: &Db) -> Shop {
+pub(crate) async fn shop(db: &Db) -> Shop {
     let brand = saved(
         Brand {
             id: 0,

@@ -13,7 +13,16 @@ fn internal(e: DbError) -> HttpError {
     HttpError::internal(e)
 }
 
-/// The home page: the featured products and the categories. Two queries.
+/// A category in the menu, with how many products it has.
+#[derive(serde::Serialize)]
+struct CategoryLink {
+    #[serde(flatten)]
+    category: Category,
+    products: i64,
+}
+
+/// The home page: the featured products, and the categories with their product
+/// counts. Two queries.
 pub async fn home(db: Db, settings: Data<ShopSettings>) -> HttpResult<Template> {
     let featured = Product::objects()
         .select_related([Product::category.related()])
@@ -21,7 +30,13 @@ pub async fn home(db: Db, settings: Data<ShopSettings>) -> HttpResult<Template> 
         .all(&db)
         .await
         .map_err(internal)?;
-    let categories = Category::objects().all(&db).await.map_err(internal)?;
+    let categories: Vec<CategoryLink> = Category::objects()
+        .annotate((Count::referring(Product::category),), &db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(category, (products,))| CategoryLink { category, products })
+        .collect();
     Ok(Template::new(
         "shop/home.html",
         context! { featured, categories, currency => &settings.currency },
