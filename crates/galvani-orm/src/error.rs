@@ -29,6 +29,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The migrations do not fit together, or not with the models: an operation on a
+    /// model the earlier migrations never made, a missing dependency, two leaves.
+    #[error("{0}")]
+    Migration(String),
+
     /// `get()` found no row.
     #[error("{model} matching the query does not exist")]
     DoesNotExist {

@@ -48,6 +48,7 @@ mod field;
 mod instance;
 mod m2m;
 pub mod meta;
+pub mod migrations;
 mod model;
 #[doc(hidden)]
 pub mod query;
