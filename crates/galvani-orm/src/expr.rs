@@ -97,6 +97,15 @@ impl Node {
         }
     }
 
+    /// Whether a column of the expression is reached through a relation.
+    pub(crate) fn crosses_relations(&self) -> bool {
+        match self {
+            Node::Column { path, .. } => !path.is_empty(),
+            Node::Value(_) => false,
+            Node::Binary(l, _, r) => l.crosses_relations() || r.crosses_relations(),
+        }
+    }
+
     /// Everything that decides the SQL text, nothing that is bound.
     pub(crate) fn shape(&self, out: &mut Vec<u64>) {
         match self {

@@ -151,11 +151,9 @@ impl<M: Model, T: FieldType> Field<M, T> {
     /// An assignment of an F expression to this field, computed by the database:
     /// `Product::stock.set_expr(Product::stock - 1)`.
     pub fn set_expr(&self, expr: F<M, T>) -> Assignment<M> {
-        let mut paths = Vec::new();
-        expr.node.paths(&mut paths);
         Assignment {
             field: self.meta(),
-            through_relation: !self.path.is_empty() || !paths.is_empty(),
+            through_relation: !self.path.is_empty() || expr.node.crosses_relations(),
             value: AssignedValue::Expr(expr.node),
             _model: PhantomData,
         }

@@ -14,6 +14,7 @@ use crate::executor::{Executor, Scope, Statement, atomic};
 use crate::meta::{ManyToManyMeta, ModelMeta};
 use crate::model::Model;
 use crate::query::path::Path;
+use crate::query::subquery::{Via, keys_in};
 use crate::query::{Lookup, Q, QuerySet};
 use crate::reverse::{Key, Prefetch, PrefetchOp, key};
 use crate::types::FieldType;
@@ -124,19 +125,14 @@ impl<T: Model> ManyToMany<T> {
     /// The related rows, as a QuerySet.
     pub fn query(&self) -> Result<QuerySet<T>> {
         let (meta, owner) = self.owner("queried through a many-to-many relation")?;
-        let (table, source, target) = meta.join();
-        let mut targets = Query::select();
-        targets
-            .column(target)
-            .from(table)
-            .and_where(Expr::col(source).eq(owner.clone()));
-        let pk = T::meta().pk();
-        Ok(T::objects().filter(Q::lookup(
-            T::meta(),
+        let owner_meta = (meta.owner)();
+        let this_row = Q::<()>::lookup(
+            owner_meta,
             Path::EMPTY,
-            pk,
-            Lookup::InSelect(Box::new(targets)),
-        )))
+            owner_meta.pk(),
+            Lookup::Exact(owner.clone()),
+        );
+        Ok(T::objects().filter(keys_in(Via::many(meta, true), this_row)))
     }
 
     /// Every related row.

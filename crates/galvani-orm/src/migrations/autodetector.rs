@@ -103,43 +103,37 @@ fn app_changes(
     }
 
     // New models, by name, each moved after the models of this app it refers to.
-    let mut creates: Vec<ModelState> = Vec::new();
-    let mut order: Vec<&ModelState> = new
+    let mut waiting: Vec<&ModelState> = new
         .iter()
         .copied()
         .filter(|m| is_new(&m.name, &old))
         .collect();
-    order.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut placed: Vec<String> = Vec::new();
-    while !order.is_empty() {
-        let next = order
-            .iter()
-            .position(|m| {
-                m.fields.iter().all(|f| {
-                    f.relation.as_ref().is_none_or(|r| {
-                        r.to == m.label()
-                            || placed.contains(&r.to)
-                            || !order.iter().any(|o| o.label() == r.to)
-                    })
-                })
+    waiting.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut created: Vec<&ModelState> = Vec::new();
+    while !waiting.is_empty() {
+        let ready = |m: &&ModelState| {
+            m.fields.iter().all(|f| {
+                f.relation
+                    .as_ref()
+                    .is_none_or(|r| r.to == m.label() || !waiting.iter().any(|w| w.label() == r.to))
             })
-            // Models referring to each other in a cycle: take the first; PostgreSQL
-            // checks references at commit, SQLite when the migration ends.
-            .unwrap_or(0);
-        let model = order.remove(next);
-        placed.push(model.label());
-        let mut created = model.clone();
-        created.many_to_many.clear();
-        creates.push(created);
-    }
-    for model in &creates {
+        };
+        // Models referring to each other in a cycle: take the first; PostgreSQL
+        // checks references at commit, SQLite when the migration ends.
+        let next = waiting.iter().position(ready).unwrap_or(0);
+        let model = waiting.remove(next);
         if model.pk().is_none() {
             return Err(Error::Migration(format!(
                 "{}: the model has no primary key",
                 model.label()
             )));
         }
-        ops.push(Operation::CreateModel(model.clone()));
+        // Join tables come once every table exists (below).
+        ops.push(Operation::CreateModel(ModelState {
+            many_to_many: Vec::new(),
+            ..model.clone()
+        }));
+        created.push(model);
     }
 
     // Models in both: fields, relations, indexes, constraints.
@@ -161,10 +155,7 @@ fn app_changes(
         option_changes(before, model, &mut ops);
     }
     // Many-to-many relations of new models, once every table exists.
-    for model in new
-        .iter()
-        .filter(|m| creates.iter().any(|c| c.name == m.name))
-    {
+    for model in created {
         for relation in &model.many_to_many {
             ops.push(Operation::AddManyToMany {
                 model: model.name.clone(),
@@ -267,60 +258,46 @@ fn field_changes(
     Ok(())
 }
 
+/// The items of `before` not in `after` (removed, or changed), then the items of
+/// `after` not in `before` (added, or changed): a changed item is removed and added.
+fn diff<'a, T: PartialEq>(before: &'a [T], after: &'a [T]) -> (Vec<&'a T>, Vec<&'a T>) {
+    let gone = before.iter().filter(|b| !after.contains(b)).collect();
+    let new = after.iter().filter(|a| !before.contains(a)).collect();
+    (gone, new)
+}
+
 fn option_changes(before: &ModelState, after: &ModelState, ops: &mut Vec<Operation>) {
-    let model = after.name.clone();
-    for relation in &before.many_to_many {
-        match after.many_to_many.iter().find(|r| r.name == relation.name) {
-            Some(r) if r == relation => {}
-            _ => ops.push(Operation::RemoveManyToMany {
-                model: model.clone(),
-                name: relation.name.clone(),
-            }),
-        }
-    }
-    for relation in &after.many_to_many {
-        if before.many_to_many.iter().all(|r| r != relation) {
-            ops.push(Operation::AddManyToMany {
-                model: model.clone(),
-                relation: relation.clone(),
-            });
-        }
-    }
-    for index in &before.indexes {
-        if after.indexes.iter().all(|i| i != index) {
-            ops.push(Operation::RemoveIndex {
-                model: model.clone(),
-                name: index.name.clone(),
-            });
-        }
-    }
-    for index in &after.indexes {
-        if before.indexes.iter().all(|i| i != index) {
-            ops.push(Operation::AddIndex {
-                model: model.clone(),
-                index: index.clone(),
-            });
-        }
-    }
-    for check in &before.checks {
-        if after.checks.iter().all(|c| c != check) {
-            ops.push(Operation::RemoveConstraint {
-                model: model.clone(),
-                name: check.name.clone(),
-            });
-        }
-    }
-    for check in &after.checks {
-        if before.checks.iter().all(|c| c != check) {
-            ops.push(Operation::AddConstraint {
-                model: model.clone(),
-                check: check.clone(),
-            });
-        }
-    }
+    let model = || after.name.clone();
+    let (gone, new) = diff(&before.many_to_many, &after.many_to_many);
+    ops.extend(gone.into_iter().map(|r| Operation::RemoveManyToMany {
+        model: model(),
+        name: r.name.clone(),
+    }));
+    ops.extend(new.into_iter().map(|r| Operation::AddManyToMany {
+        model: model(),
+        relation: r.clone(),
+    }));
+    let (gone, new) = diff(&before.indexes, &after.indexes);
+    ops.extend(gone.into_iter().map(|i| Operation::RemoveIndex {
+        model: model(),
+        name: i.name.clone(),
+    }));
+    ops.extend(new.into_iter().map(|i| Operation::AddIndex {
+        model: model(),
+        index: i.clone(),
+    }));
+    let (gone, new) = diff(&before.checks, &after.checks);
+    ops.extend(gone.into_iter().map(|c| Operation::RemoveConstraint {
+        model: model(),
+        name: c.name.clone(),
+    }));
+    ops.extend(new.into_iter().map(|c| Operation::AddConstraint {
+        model: model(),
+        check: c.clone(),
+    }));
     if before.unique_together != after.unique_together {
         ops.push(Operation::AlterUniqueTogether {
-            model,
+            model: model(),
             groups: after.unique_together.clone(),
         });
     }

@@ -147,6 +147,22 @@ fn position(model: &ModelState, name: &str, app: &str) -> Result<usize, Error> {
         .ok_or_else(|| missing(app, &format!("field `{}.{name}`", model.name)))
 }
 
+/// Removes the item of `items` that `name_of` calls `name`; says so when none is.
+fn remove_named<T>(
+    items: &mut Vec<T>,
+    name: &str,
+    name_of: fn(&T) -> &str,
+    app: &str,
+    what: &str,
+) -> Result<(), Error> {
+    let i = items
+        .iter()
+        .position(|item| name_of(item) == name)
+        .ok_or_else(|| missing(app, &format!("{what} `{name}`")))?;
+    items.remove(i);
+    Ok(())
+}
+
 impl Operation {
     /// A sentence for `showmigrations`, `--dry-run` and errors.
     pub fn describe(&self) -> String {
@@ -273,33 +289,21 @@ impl Operation {
             }
             Operation::RemoveManyToMany { model, name } => {
                 let m = model_mut(state, app, model)?;
-                let before = m.many_to_many.len();
-                m.many_to_many.retain(|r| &r.name != name);
-                if m.many_to_many.len() == before {
-                    return Err(missing(app, &format!("many-to-many `{model}.{name}`")));
-                }
+                remove_named(&mut m.many_to_many, name, |r| &r.name, app, "many-to-many")?;
             }
             Operation::AddIndex { model, index } => {
                 model_mut(state, app, model)?.indexes.push(index.clone());
             }
             Operation::RemoveIndex { model, name } => {
                 let m = model_mut(state, app, model)?;
-                let before = m.indexes.len();
-                m.indexes.retain(|i| &i.name != name);
-                if m.indexes.len() == before {
-                    return Err(missing(app, &format!("index `{name}`")));
-                }
+                remove_named(&mut m.indexes, name, |i| &i.name, app, "index")?;
             }
             Operation::AddConstraint { model, check } => {
                 model_mut(state, app, model)?.checks.push(check.clone());
             }
             Operation::RemoveConstraint { model, name } => {
                 let m = model_mut(state, app, model)?;
-                let before = m.checks.len();
-                m.checks.retain(|c| &c.name != name);
-                if m.checks.len() == before {
-                    return Err(missing(app, &format!("constraint `{name}`")));
-                }
+                remove_named(&mut m.checks, name, |c| &c.name, app, "constraint")?;
             }
             Operation::AlterUniqueTogether { model, groups } => {
                 model_mut(state, app, model)?.unique_together = groups.clone();

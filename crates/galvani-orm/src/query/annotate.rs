@@ -16,16 +16,13 @@ use super::values::{Avg, Column, Columns, Count, Max, Min, Sum, Summable, custom
 use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::executor::{Executor, Row, Statement};
+use crate::expr::private::Sealed;
 use crate::field::Field;
 use crate::m2m::ManyToManyField;
 use crate::meta::FieldMeta;
 use crate::model::Model;
 use crate::relation::Relation;
 use crate::types::FieldType;
-
-mod private {
-    pub trait Sealed {}
-}
 
 /// How a relation is crossed (opaque).
 #[doc(hidden)]
@@ -34,26 +31,25 @@ pub struct ViaSpec(Via);
 /// A relation seen from the model `M` it leads to: the rows of `Self::Row` that refer
 /// to each row of `M`. A foreign key (`Product::category`, seen from `Category`) or a
 /// many-to-many field (`Product::tags`, seen from `Tag`).
-pub trait RelatedRows<M>: private::Sealed {
+pub trait RelatedRows<M>: Sealed {
     /// The model of the referring rows.
     type Row: Model;
     #[doc(hidden)]
     fn via(&self) -> ViaSpec;
 }
 
-impl<C: Model, R: Relation> private::Sealed for Field<C, R> {}
 impl<C: Model, R: Relation> RelatedRows<R::Target> for Field<C, R> {
     type Row = C;
     fn via(&self) -> ViaSpec {
-        ViaSpec(SubQuery::referrers(self))
+        ViaSpec(Via::referrers(self))
     }
 }
 
-impl<M: Model, T: Model> private::Sealed for ManyToManyField<M, T> {}
+impl<M: Model, T: Model> Sealed for ManyToManyField<M, T> {}
 impl<M: Model, T: Model> RelatedRows<T> for ManyToManyField<M, T> {
     type Row = M;
     fn via(&self) -> ViaSpec {
-        ViaSpec(SubQuery::many(self, true))
+        ViaSpec(Via::many(self.meta(), true))
     }
 }
 
@@ -210,7 +206,7 @@ impl Count {
     pub fn related<M: Model, T: Model>(
         relation: ManyToManyField<M, T>,
     ) -> RelatedAggregate<M, T, i64> {
-        RelatedAggregate::new(SubQuery::many(&relation, false), Aggregate::Count)
+        RelatedAggregate::new(Via::many(relation.meta(), false), Aggregate::Count)
     }
 }
 

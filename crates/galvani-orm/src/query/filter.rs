@@ -28,7 +28,6 @@ pub(crate) enum Lookup {
     Lte(Value),
     Range(Value, Value),
     In(Vec<Value>),
-    InSelect(Box<sea_query::SelectStatement>),
     /// In the keys a subquery across a many-valued relation selects.
     InQuery(Box<super::subquery::SubQuery>),
     IsNull(bool),
@@ -215,9 +214,9 @@ impl<M> Q<M> {
     }
 
     /// Adds the condition's shape (everything that decides its SQL text, nothing
-    /// that is bound) to `out`; `false` when it cannot be reused (a subquery).
-    pub(crate) fn shape(&self, out: &mut Vec<u64>) -> bool {
-        node_shape(&self.0, out)
+    /// that is bound) to `out`.
+    pub(crate) fn shape(&self, out: &mut Vec<u64>) {
+        node_shape(&self.0, out);
     }
 
     /// The condition's values, in the order its SQL binds them.
@@ -234,7 +233,7 @@ impl<M> Q<M> {
     }
 }
 
-fn node_shape(node: &Node, out: &mut Vec<u64>) -> bool {
+fn node_shape(node: &Node, out: &mut Vec<u64>) {
     match node {
         Node::Lookup(l) => {
             out.extend([
@@ -243,29 +242,28 @@ fn node_shape(node: &Node, out: &mut Vec<u64>) -> bool {
                 std::ptr::from_ref(l.field) as u64,
             ]);
             l.path.shape(out);
-            lookup_shape(&l.lookup, out)
+            lookup_shape(&l.lookup, out);
         }
         Node::Compare(c) => {
             out.extend([5, c.op as u64]);
             c.lhs.shape(out);
             c.rhs.shape(out);
-            true
         }
         Node::All(nodes) | Node::Any(nodes) => {
             out.extend([
                 if matches!(node, Node::All(_)) { 2 } else { 3 },
                 nodes.len() as u64,
             ]);
-            nodes.iter().all(|n| node_shape(n, out))
+            nodes.iter().for_each(|n| node_shape(n, out));
         }
         Node::Not(inner) => {
             out.push(4);
-            node_shape(inner, out)
+            node_shape(inner, out);
         }
     }
 }
 
-fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
+fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) {
     let (kind, extra) = match lookup {
         Lookup::Exact(_) => (10, 0),
         Lookup::IExact(_) => (11, 0),
@@ -282,7 +280,6 @@ fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
         Lookup::Range(..) => (22, 0),
         Lookup::In(values) => (23, values.len() as u64),
         Lookup::IsNull(null) => (24, u64::from(*null)),
-        Lookup::InSelect(_) => return false,
         Lookup::InQuery(sub) => {
             out.push(26);
             return sub.shape(out);
@@ -293,7 +290,6 @@ fn lookup_shape(lookup: &Lookup, out: &mut Vec<u64>) -> bool {
         }
     };
     out.extend([kind, extra]);
-    true
 }
 
 /// Mirrors `node_expr`: what it leaves out binds nothing.
@@ -435,7 +431,6 @@ fn lookup_expr(
         Lookup::Range(low, high) => col().between(low.clone(), high.clone()),
         Lookup::In(values) if values.is_empty() => Expr::cust("1 = 0"),
         Lookup::In(values) => col().is_in(values.iter().cloned()),
-        Lookup::InSelect(select) => col().in_subquery((**select).clone()),
         Lookup::InQuery(sub) => col().in_subquery(sub.select(backend)),
         Lookup::IsNull(true) => col().is_null(),
         Lookup::IsNull(false) => col().is_not_null(),
@@ -489,12 +484,11 @@ fn lookup_values(lookup: &Lookup, backend: Backend, out: &mut Vec<Value>) {
             | Lookup::IStartsWith(_)
             | Lookup::EndsWith(_)
             | Lookup::IEndsWith(_)
-            | Lookup::InSelect(_)
             | Lookup::InQuery(_)
             | Lookup::Part(..) => {}
             ref inner => lookup_values(inner, backend, out),
         },
-        Lookup::IsNull(_) | Lookup::InSelect(_) => {}
+        Lookup::IsNull(_) => {}
         Lookup::InQuery(sub) => sub.values(backend, out),
         text => out.extend(pattern(text, backend).map(|p| Value::String(Some(p)))),
     }

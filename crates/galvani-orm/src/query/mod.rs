@@ -11,7 +11,7 @@ mod queryset;
 mod raw;
 mod related;
 mod shape;
-mod subquery;
+pub(crate) mod subquery;
 mod values;
 
 pub use annotate::{RelatedAggregate, RelatedRows};

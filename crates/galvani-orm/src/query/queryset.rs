@@ -230,9 +230,7 @@ impl<M: Model> QuerySet<M> {
     /// before, with this query's values.
     fn built(&self, backend: crate::Backend, at_most: Option<u64>) -> Statement {
         let shape = self.shape(backend, at_most);
-        if let Some(shape) = &shape
-            && let Some(sql) = super::shape::get(shape)
-        {
+        if let Some(sql) = super::shape::get(&shape) {
             let mut values = Vec::new();
             self.filter.values(backend, &mut values);
             return Statement {
@@ -242,34 +240,29 @@ impl<M: Model> QuerySet<M> {
         }
         let mut stmt = Statement::build(&self.select(backend), backend);
         self.append_slice(&mut stmt, at_most);
-        if let Some(shape) = shape {
-            // The values collected for a reused text must be the ones sea-query binds.
-            debug_assert_eq!(
-                {
-                    let mut values = Vec::new();
-                    self.filter.values(backend, &mut values);
-                    values
-                },
-                stmt.values,
-                "the values of `{}`",
-                stmt.sql
-            );
-            super::shape::put(shape, &stmt.sql);
-        }
+        // The values collected for a reused text must be the ones sea-query binds.
+        debug_assert_eq!(
+            {
+                let mut values = Vec::new();
+                self.filter.values(backend, &mut values);
+                values
+            },
+            stmt.values,
+            "the values of `{}`",
+            stmt.sql
+        );
+        super::shape::put(shape, &stmt.sql);
         stmt
     }
 
-    /// Everything that decides the text of `built`'s statement; `None` when it cannot
-    /// be reused.
-    fn shape(&self, backend: crate::Backend, at_most: Option<u64>) -> Option<Vec<u64>> {
+    /// Everything that decides the text of `built`'s statement.
+    fn shape(&self, backend: crate::Backend, at_most: Option<u64>) -> Vec<u64> {
         let mut out = Vec::with_capacity(32);
         out.extend([
             super::shape::backend(backend),
             std::ptr::from_ref(M::meta()) as u64,
         ]);
-        if !self.filter.shape(&mut out) {
-            return None;
-        }
+        self.filter.shape(&mut out);
         match &self.order {
             None => out.push(u64::MAX),
             Some(terms) => {
@@ -284,7 +277,7 @@ impl<M: Model> QuerySet<M> {
             self.offset,
             at_most.map_or(u64::MAX, |l| l),
         ]);
-        Some(out)
+        out
     }
 
     /// The slice as literal `LIMIT`/`OFFSET` at the end of a built statement. The

@@ -46,6 +46,10 @@ pub(crate) struct SubQuery {
 }
 
 impl SubQuery {
+    pub(crate) fn new(via: Via, condition: Q<()>) -> SubQuery {
+        SubQuery { via, condition }
+    }
+
     /// The model whose rows the condition is about: the table the subquery reads.
     pub(crate) fn rows_model(&self) -> &'static ModelMeta {
         match self.via {
@@ -118,8 +122,8 @@ impl SubQuery {
         (select, key)
     }
 
-    /// Adds what decides the SQL text; `false` if it cannot be reused.
-    pub(crate) fn shape(&self, out: &mut Vec<u64>) -> bool {
+    /// Adds what decides the SQL text.
+    pub(crate) fn shape(&self, out: &mut Vec<u64>) {
         match self.via {
             Via::Referrers { model, path, fk } => {
                 out.extend([
@@ -133,7 +137,7 @@ impl SubQuery {
                 out.extend([2, std::ptr::from_ref(meta) as u64, u64::from(reverse)])
             }
         }
-        self.condition.shape(out)
+        self.condition.shape(out);
     }
 
     /// The values the subquery binds, in order (only its condition binds any).
@@ -142,12 +146,8 @@ impl SubQuery {
     }
 }
 
-impl SubQuery {
-    pub(crate) fn new(via: Via, condition: Q<()>) -> SubQuery {
-        SubQuery { via, condition }
-    }
-
-    /// How a foreign key (at the end of `field`'s path) is crossed from the target.
+impl Via {
+    /// How a foreign key (at the end of `field`'s path) is crossed from its target.
     pub(crate) fn referrers<C: Model, R: Relation>(field: &Field<C, R>) -> Via {
         Via::Referrers {
             model: C::meta(),
@@ -156,17 +156,15 @@ impl SubQuery {
         }
     }
 
-    /// How a many-to-many relation is crossed: from its owner, or from its target.
-    pub(crate) fn many<M: Model, T: Model>(field: &ManyToManyField<M, T>, reverse: bool) -> Via {
-        Via::ManyToMany {
-            meta: field.meta(),
-            reverse,
-        }
+    /// How a many-to-many relation is crossed: from its owner, or (`reverse`) from
+    /// its target.
+    pub(crate) fn many(meta: &'static ManyToManyMeta, reverse: bool) -> Via {
+        Via::ManyToMany { meta, reverse }
     }
 }
 
 /// `outer.pk IN (subquery)`, as a condition on rows of `M`.
-fn keys_in<M: Model>(via: Via, condition: Q<()>) -> Q<M> {
+pub(crate) fn keys_in<M: Model>(via: Via, condition: Q<()>) -> Q<M> {
     let meta = M::meta();
     Q::lookup(
         meta,
@@ -222,7 +220,7 @@ impl<C: Model, R: Relation> Field<C, R> {
     /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
     /// ```
     pub fn referred_by(&self, q: Q<C>) -> Q<R::Target> {
-        keys_in(SubQuery::referrers(self), q.erase())
+        keys_in(Via::referrers(self), q.erase())
     }
 }
 
@@ -284,12 +282,12 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     /// # Ok::<_, galvani_orm::Error>(()) }).unwrap();
     /// ```
     pub fn any(&self, q: Q<T>) -> Q<M> {
-        keys_in(SubQuery::many(self, false), q.erase())
+        keys_in(Via::many(self.meta(), false), q.erase())
     }
 
     /// The rows of `T` related to at least one row of `M` meeting `q`: the other
     /// direction of [`any`](Self::any).
     pub fn referred_by(&self, q: Q<M>) -> Q<T> {
-        keys_in(SubQuery::many(self, true), q.erase())
+        keys_in(Via::many(self.meta(), true), q.erase())
     }
 }
