@@ -32,6 +32,10 @@ impl App for Orm {
         "orm"
     }
 
+    fn commands(&self) -> Vec<galvani_core::commands::AppCommand> {
+        crate::migrations::commands()
+    }
+
     fn ready(&self, ctx: &mut ReadyContext<'_>) -> Result<(), galvani_core::Error> {
         // A pool the project registered itself (`.data(db)`, as tests do) is kept.
         if ctx.get::<Db>().is_some() {

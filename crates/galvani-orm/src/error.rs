@@ -34,6 +34,22 @@ pub enum Error {
     #[error("{0}")]
     Migration(String),
 
+    /// An operation of a migration failed; the migration's transaction was rolled
+    /// back, so the database is as it was before the migration.
+    #[error(
+        "migration {migration} failed at operation {index} ({operation}): {source}; nothing of this migration was applied"
+    )]
+    MigrationFailed {
+        /// The migration, as `app.name`.
+        migration: String,
+        /// The operation's place in the migration, from 1.
+        index: usize,
+        /// What the operation does.
+        operation: String,
+        /// Why it failed.
+        source: Box<Error>,
+    },
+
     /// `get()` found no row.
     #[error("{model} matching the query does not exist")]
     DoesNotExist {

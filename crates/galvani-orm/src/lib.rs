@@ -106,14 +106,25 @@ pub mod prelude {
 /// What `#[derive(Model)]` expands to refers to these; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use futures_util::future::BoxFuture;
     pub use inventory;
     pub use sea_query::Value;
     pub use sqlx::postgres::PgRow;
     pub use sqlx::sqlite::SqliteRow;
     pub use time::OffsetDateTime;
 
-    /// A model, registered by its derive so deletes can find every relation to it.
-    pub struct ModelEntry(pub fn() -> &'static ModelMeta);
+    /// A model, registered by its derive so deletes can find every relation to it,
+    /// and `makemigrations` the app folder its migrations go in.
+    pub struct ModelEntry {
+        /// The model.
+        pub meta: fn() -> &'static ModelMeta,
+        /// `file!()` where the model is declared.
+        pub file: &'static str,
+        /// `CARGO_MANIFEST_DIR` of its crate.
+        pub manifest_dir: &'static str,
+        /// How its crate reaches the ORM (`:: galvani :: orm`).
+        pub orm: &'static str,
+    }
 
     inventory::collect!(ModelEntry);
 

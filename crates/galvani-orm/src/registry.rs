@@ -22,7 +22,7 @@ fn key(model: &'static ModelMeta) -> usize {
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     let mut models: Vec<&'static ModelMeta> = inventory::iter::<crate::__private::ModelEntry>
         .into_iter()
-        .map(|entry| (entry.0)())
+        .map(|entry| (entry.meta)())
         .collect();
     models.sort_by_key(|m| (m.app, m.name));
     models.dedup_by(|a, b| std::ptr::eq(*a, *b));

@@ -1,10 +1,14 @@
-//! Tables from model descriptions: the column types per backend, and `CREATE TABLE`
-//! for tests and first runs until migrations take over.
+//! Tables from the schema state: the column types per backend, and the `CREATE`
+//! statements for a model's table, its indexes and its join tables. Migrations build
+//! their SQL from these; [`create_tables`] uses them directly for tests and prototypes.
 
 use crate::db::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::executor::{Executor, Statement};
-use crate::meta::{DefaultValue, FieldKind, FieldMeta, ManyToManyMeta, ModelMeta};
+use crate::meta::{FieldKind, ModelMeta};
+use crate::migrations::{
+    ColumnDefault, FieldState, IndexState, ManyToManyState, ModelState, ProjectState,
+};
 
 /// `name` as a quoted SQL identifier.
 pub fn quote(name: &str) -> String {
@@ -49,40 +53,49 @@ pub fn column_type(kind: FieldKind, backend: Backend) -> String {
 }
 
 /// A literal default as SQL.
-fn default_sql(default: DefaultValue, backend: Backend) -> String {
+pub(crate) fn default_sql(default: &ColumnDefault, backend: Backend) -> String {
     match default {
-        DefaultValue::Int(i) => i.to_string(),
-        DefaultValue::Float(f) => format!("{f:?}"),
-        DefaultValue::Bool(b) if backend == Backend::Postgres => b.to_string(),
-        DefaultValue::Bool(b) => u8::from(b).to_string(),
-        DefaultValue::Str(s) => format!("'{}'", s.replace('\'', "''")),
-        DefaultValue::Null => "NULL".into(),
+        ColumnDefault::Int(i) => i.to_string(),
+        ColumnDefault::Float(f) => format!("{f:?}"),
+        ColumnDefault::Bool(b) if backend == Backend::Postgres => b.to_string(),
+        ColumnDefault::Bool(b) => u8::from(*b).to_string(),
+        ColumnDefault::Str(s) => format!("'{}'", s.replace('\'', "''")),
+        ColumnDefault::Null => "NULL".into(),
     }
 }
 
-/// The column's definition inside `CREATE TABLE`.
-pub fn column_sql(field: &FieldMeta, backend: Backend) -> String {
-    let mut sql = format!(
-        "{} {}",
-        quote(field.column),
-        column_type(field.kind, backend)
-    );
-    if field.primary_key {
-        sql.push_str(key_sql(field.kind, backend));
-        return sql;
+/// The model a label names, or an error saying the state lacks it.
+pub(crate) fn target<'a>(state: &'a ProjectState, label: &str) -> Result<&'a ModelState> {
+    state.by_label(label).ok_or_else(|| {
+        Error::Migration(format!(
+            "a relation refers to `{label}`, which no migration creates: \
+             add a dependency on the migration of its app"
+        ))
+    })
+}
+
+/// The key column of the model `label` names.
+fn target_key<'a>(state: &'a ProjectState, label: &str) -> Result<(&'a str, &'a FieldState)> {
+    let model = target(state, label)?;
+    let pk = model
+        .pk()
+        .ok_or_else(|| Error::Migration(format!("{label} has no primary key")))?;
+    Ok((&model.table, pk))
+}
+
+/// ` REFERENCES table (key)`: on PostgreSQL checked at commit, so rows that refer to
+/// each other can be saved in any order inside a transaction.
+pub(crate) fn references_sql(
+    state: &ProjectState,
+    label: &str,
+    backend: Backend,
+) -> Result<String> {
+    let (table, pk) = target_key(state, label)?;
+    let mut sql = format!(" REFERENCES {} ({})", quote(table), quote(&pk.column));
+    if backend == Backend::Postgres {
+        sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
     }
-    sql.push_str(if field.null { " NULL" } else { " NOT NULL" });
-    if field.unique {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(default) = field.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_sql(default, backend));
-    }
-    if let Some(relation) = &field.relation {
-        sql.push_str(&references_sql((relation.to)(), backend));
-    }
-    sql
+    Ok(sql)
 }
 
 /// What follows a key column's type.
@@ -94,138 +107,196 @@ fn key_sql(kind: FieldKind, backend: Backend) -> &'static str {
     }
 }
 
-/// ` REFERENCES table (key)`: on PostgreSQL checked at commit, so rows that refer to
-/// each other can be saved in any order inside a transaction.
-fn references_sql(target: &ModelMeta, backend: Backend) -> String {
+/// The column's definition, as in `CREATE TABLE` and `ADD COLUMN`.
+pub(crate) fn column_sql(
+    field: &FieldState,
+    state: &ProjectState,
+    backend: Backend,
+) -> Result<String> {
     let mut sql = format!(
-        " REFERENCES {} ({})",
-        quote(target.table),
-        quote(target.pk().column)
+        "{} {}",
+        quote(&field.column),
+        column_type(field.kind, backend)
     );
-    if backend == Backend::Postgres {
-        sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    if field.primary_key {
+        sql.push_str(key_sql(field.kind, backend));
+        return Ok(sql);
     }
-    sql
+    sql.push_str(if field.null { " NULL" } else { " NOT NULL" });
+    if field.unique {
+        sql.push_str(" UNIQUE");
+    }
+    if let Some(default) = &field.default {
+        sql.push_str(" DEFAULT ");
+        sql.push_str(&default_sql(default, backend));
+    }
+    if let Some(relation) = &field.relation {
+        sql.push_str(&references_sql(state, &relation.to, backend)?);
+    }
+    Ok(sql)
 }
 
-/// `CREATE TABLE`, `CREATE INDEX` ..., with `IF NOT EXISTS` when `if_missing`.
-fn create(what: &str, if_missing: bool) -> String {
-    if if_missing {
-        format!("CREATE {what} IF NOT EXISTS")
-    } else {
-        format!("CREATE {what}")
-    }
+/// Whether `field` gets an index of its own (asked for, or a relation's column; a
+/// unique column has one already).
+pub(crate) fn has_own_index(field: &FieldState) -> bool {
+    (field.index || field.relation.is_some()) && !field.unique && !field.primary_key
 }
 
-/// The statements creating `model`'s table and its indexes (each only if it does not
-/// exist yet, when `if_missing`).
-pub fn create_table_sql(model: &ModelMeta, backend: Backend, if_missing: bool) -> Vec<String> {
-    let mut parts: Vec<String> = model
+/// The name of `field`'s own index.
+pub(crate) fn field_index_name(table: &str, field: &FieldState) -> String {
+    format!("{table}_{}_idx", field.column)
+}
+
+/// The name of the unique index of a `unique_together` group.
+pub(crate) fn together_name(table: &str, columns: &[String]) -> String {
+    format!("{table}_{}_uniq", columns.join("_"))
+}
+
+/// The columns `names` (Rust field names) stand for, in `model`.
+pub(crate) fn columns(model: &ModelState, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| model.field(name).map_or(name.clone(), |f| f.column.clone()))
+        .collect()
+}
+
+fn column_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE [UNIQUE] INDEX name ON table (columns)`.
+pub(crate) fn index_sql(name: &str, table: &str, columns: &[String], unique: bool) -> String {
+    format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if unique { "UNIQUE " } else { "" },
+        quote(name),
+        quote(table),
+        column_list(columns)
+    )
+}
+
+/// The statement making `index` of `model`.
+pub(crate) fn model_index_sql(model: &ModelState, index: &IndexState) -> String {
+    index_sql(
+        &index.name,
+        &model.table,
+        &columns(model, &index.fields),
+        index.unique,
+    )
+}
+
+/// The unique index of a `unique_together` group of `model`.
+pub(crate) fn together_sql(model: &ModelState, group: &[String]) -> String {
+    let cols = columns(model, group);
+    index_sql(
+        &together_name(&model.table, &cols),
+        &model.table,
+        &cols,
+        true,
+    )
+}
+
+/// Every index of `model`'s table: the fields' own, `unique_together`, `indexes`.
+pub(crate) fn indexes_sql(model: &ModelState) -> Vec<String> {
+    let own = model.fields.iter().filter(|f| has_own_index(f)).map(|f| {
+        index_sql(
+            &field_index_name(&model.table, f),
+            &model.table,
+            std::slice::from_ref(&f.column),
+            false,
+        )
+    });
+    let together = model.unique_together.iter().map(|g| together_sql(model, g));
+    let named = model.indexes.iter().map(|i| model_index_sql(model, i));
+    own.chain(together).chain(named).collect()
+}
+
+/// `CREATE TABLE name (...)` for `model`'s columns and checks (without its indexes).
+pub(crate) fn table_sql(
+    model: &ModelState,
+    name: &str,
+    state: &ProjectState,
+    backend: Backend,
+) -> Result<String> {
+    let mut parts = model
         .fields
         .iter()
-        .map(|f| column_sql(f, backend))
-        .collect();
-    for group in model.unique_together {
-        let columns = columns_of(model, group);
-        parts.push(format!("UNIQUE ({columns})"));
-    }
-    for check in model.checks {
+        .map(|f| column_sql(f, state, backend))
+        .collect::<Result<Vec<_>>>()?;
+    for check in &model.checks {
         parts.push(format!(
             "CONSTRAINT {} CHECK ({})",
-            quote(check.name),
+            quote(&check.name),
             check.sql
         ));
     }
-    let mut statements = vec![format!(
-        "{} {} ({})",
-        create("TABLE", if_missing),
-        quote(model.table),
+    Ok(format!(
+        "CREATE TABLE {} ({})",
+        quote(name),
         parts.join(", ")
-    )];
-    for field in model.fields {
-        if (field.index || field.relation.is_some()) && !field.unique && !field.primary_key {
-            statements.push(format!(
-                "{} {} ON {} ({})",
-                create("INDEX", if_missing),
-                quote(&format!("{}_{}_idx", model.table, field.column)),
-                quote(model.table),
-                quote(field.column)
-            ));
-        }
-    }
-    for index in model.indexes {
-        statements.push(format!(
-            "{} {} ON {} ({})",
-            create(
-                if index.unique {
-                    "UNIQUE INDEX"
-                } else {
-                    "INDEX"
-                },
-                if_missing
-            ),
-            quote(index.name),
-            quote(model.table),
-            columns_of(model, index.fields)
-        ));
-    }
-    statements
+    ))
+}
+
+/// The statements creating `model`'s table and its indexes.
+pub fn create_table_sql(
+    model: &ModelState,
+    state: &ProjectState,
+    backend: Backend,
+) -> Result<Vec<String>> {
+    let mut statements = vec![table_sql(model, &model.table, state, backend)?];
+    statements.extend(indexes_sql(model));
+    Ok(statements)
 }
 
 /// The statements creating the automatic join table of `relation` (declared on
-/// `model`): a key, the two references, unique together.
+/// `model`): a key, the two references, unique together. None with a `through` model.
 pub fn join_table_sql(
-    model: &ModelMeta,
-    relation: &ManyToManyMeta,
+    model: &ModelState,
+    relation: &ManyToManyState,
+    state: &ProjectState,
     backend: Backend,
-    if_missing: bool,
-) -> Vec<String> {
-    let reference = |column: &str, to: &ModelMeta| {
-        let kind = match to.pk().kind {
+) -> Result<Vec<String>> {
+    if relation.through.is_some() {
+        return Ok(Vec::new());
+    }
+    let reference = |column: &str, to: &str| -> Result<String> {
+        let (_, pk) = target_key(state, to)?;
+        let kind = match pk.kind {
             FieldKind::AutoId => FieldKind::BigInteger,
             kind => kind,
         };
-        format!(
+        Ok(format!(
             "{} {} NOT NULL{}",
             quote(column),
             column_type(kind, backend),
-            references_sql(to, backend)
-        )
+            references_sql(state, to, backend)?
+        ))
     };
     let id = format!(
         "\"id\" {}{}",
         column_type(FieldKind::AutoId, backend),
         key_sql(FieldKind::AutoId, backend)
     );
-    vec![
+    Ok(vec![
         format!(
-            "{} {} ({id}, {}, {}, UNIQUE ({}, {}))",
-            create("TABLE", if_missing),
-            quote(relation.table),
-            reference(relation.source_column, model),
-            reference(relation.target_column, (relation.to)()),
-            quote(relation.source_column),
-            quote(relation.target_column)
+            "CREATE TABLE {} ({id}, {}, {}, UNIQUE ({}, {}))",
+            quote(&relation.table),
+            reference(&relation.source_column, &model.label())?,
+            reference(&relation.target_column, &relation.to)?,
+            quote(&relation.source_column),
+            quote(&relation.target_column)
         ),
-        format!(
-            "{} {} ON {} ({})",
-            create("INDEX", if_missing),
-            quote(&format!(
-                "{}_{}_idx",
-                relation.table, relation.target_column
-            )),
-            quote(relation.table),
-            quote(relation.target_column)
+        index_sql(
+            &format!("{}_{}_idx", relation.table, relation.target_column),
+            &relation.table,
+            std::slice::from_ref(&relation.target_column),
+            false,
         ),
-    ]
-}
-
-fn columns_of(model: &ModelMeta, names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| quote(model.field(name).map_or(*name, |f| f.column)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ])
 }
 
 /// Creates the tables of `models`, in the order given (a model after those it refers
@@ -253,25 +324,55 @@ pub async fn create_tables<E: Executor>(db: &E, models: &[&ModelMeta]) -> Result
     run_creates(db, models, false).await
 }
 
-/// [`create_tables`] for the tables that do not exist yet (`IF NOT EXISTS`): an
-/// example project's first run, until migrations take over.
+/// [`create_tables`] for the tables that do not exist yet (`IF NOT EXISTS`): for
+/// benchmarks and prototypes that have no migrations.
 pub async fn create_tables_if_missing<E: Executor>(db: &E, models: &[&ModelMeta]) -> Result<()> {
     run_creates(db, models, true).await
 }
 
+/// The state of `models` and every model they refer to (so references resolve).
+fn state_with_targets(models: &[&ModelMeta]) -> ProjectState {
+    let mut all: Vec<&ModelMeta> = Vec::new();
+    let mut todo: Vec<&ModelMeta> = models.to_vec();
+    while let Some(meta) = todo.pop() {
+        if all.iter().any(|m| std::ptr::eq(*m, meta)) {
+            continue;
+        }
+        all.push(meta);
+        todo.extend(
+            meta.fields
+                .iter()
+                .filter_map(|f| f.relation.map(|r| (r.to)())),
+        );
+        todo.extend(meta.many_to_many.iter().map(|m| (m.to)()));
+    }
+    ProjectState::from_models(&all)
+}
+
 async fn run_creates<E: Executor>(db: &E, models: &[&ModelMeta], if_missing: bool) -> Result<()> {
     let backend = db.backend();
-    let tables = models
-        .iter()
-        .flat_map(|m| create_table_sql(m, backend, if_missing));
+    let state = state_with_targets(models);
+    let mut statements = Vec::new();
+    let own: Vec<ModelState> = models.iter().map(|m| ModelState::from_meta(m)).collect();
+    for model in &own {
+        statements.extend(create_table_sql(model, &state, backend)?);
+    }
     // Join tables last: they refer to both sides.
-    let joins = models.iter().flat_map(|m| {
-        m.many_to_many
-            .iter()
-            .filter(|r| r.through.is_none())
-            .flat_map(move |r| join_table_sql(m, r, backend, if_missing))
-    });
-    for sql in tables.chain(joins).collect::<Vec<_>>() {
+    for model in &own {
+        for relation in &model.many_to_many {
+            statements.extend(join_table_sql(model, relation, &state, backend)?);
+        }
+    }
+    for mut sql in statements {
+        if if_missing {
+            for what in ["TABLE", "INDEX", "UNIQUE INDEX"] {
+                let create = format!("CREATE {what} ");
+                if let Some(rest) = sql.strip_prefix(&create) {
+                    sql = format!("{create}IF NOT EXISTS {rest}");
+                    break;
+                }
+            }
+        }
         db.execute(Statement {
             sql,
             values: Vec::new(),

@@ -36,7 +36,25 @@ struct Inner {
     db: Db,
     conn: tokio::sync::Mutex<Option<Conn>>,
     callbacks: Mutex<Vec<(usize, Callback)>>,
+    /// Run on the connection once the transaction ends, before it goes back to the
+    /// pool (a migration turns SQLite's foreign keys back on).
+    restore: Option<&'static str>,
 }
+
+/// How a transaction begins.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Begin {
+    /// As every transaction of the ORM.
+    Plain,
+    /// For a migration: the migration lock taken (a PostgreSQL advisory lock held
+    /// until the end; SQLite's write lock, by `BEGIN IMMEDIATE`), and SQLite's foreign
+    /// keys off until the end, so tables can be rebuilt (they are checked before
+    /// the commit instead).
+    Migration,
+}
+
+/// The key of the advisory lock migrations take on PostgreSQL ("galvani" in ASCII).
+const MIGRATION_LOCK: i64 = 0x67_61_6c_76_61_6e_69;
 
 enum Conn {
     Sqlite(PoolConnection<Sqlite>),
@@ -90,7 +108,17 @@ impl Db {
         Fut: Future<Output = Result<T, E>>,
         E: From<Error>,
     {
-        let tx = Tx::begin(self).await?;
+        self.transaction_with(Begin::Plain, f).await
+    }
+
+    /// [`Db::transaction`], begun as `begin` says.
+    pub(crate) async fn transaction_with<F, Fut, T, E>(&self, begin: Begin, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        let tx = Tx::begin(self, begin).await?;
         let outcome = AssertUnwindSafe(f(tx.clone())).catch_unwind().await;
         match outcome {
             Ok(Ok(value)) => {
@@ -115,21 +143,32 @@ impl Db {
 }
 
 impl Tx {
-    async fn begin(db: &Db) -> Result<Tx> {
+    async fn begin(db: &Db, begin: Begin) -> Result<Tx> {
+        let migration = begin == Begin::Migration;
         let conn = match db.pool().await? {
             // IMMEDIATE: take the write lock now, so a transaction that reads and then
             // writes never fails with "database is locked" on the upgrade.
+            Pool::Sqlite(pool) if migration => {
+                Conn::Sqlite(open(pool, "PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE").await?)
+            }
             Pool::Sqlite(pool) => Conn::Sqlite(open(pool, "BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Conn::Postgres(open(pool, "BEGIN").await?),
         };
-        Ok(Tx {
+        let tx = Tx {
             inner: Arc::new(Inner {
                 db: db.clone(),
                 conn: tokio::sync::Mutex::new(Some(conn)),
                 callbacks: Mutex::new(Vec::new()),
+                restore: (migration && db.backend() == Backend::Sqlite)
+                    .then_some("PRAGMA foreign_keys = ON"),
             }),
             depth: 0,
-        })
+        };
+        if migration && db.backend() == Backend::Postgres {
+            tx.raw(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Runs `f` in a savepoint inside this transaction: its changes are undone if it
@@ -206,10 +245,16 @@ impl Tx {
         let Some(mut conn) = slot.take() else {
             return Err(done());
         };
-        let result = match &mut conn {
+        let mut result = match &mut conn {
             Conn::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
             Conn::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
         };
+        if let (Some(restore), Ok(())) = (self.inner.restore, &result) {
+            result = match &mut conn {
+                Conn::Sqlite(c) => sqlx::raw_sql(restore).execute(&mut **c).await.map(|_| ()),
+                Conn::Postgres(c) => sqlx::raw_sql(restore).execute(&mut **c).await.map(|_| ()),
+            };
+        }
         if result.is_err() {
             // Unsure what state it is in: close it rather than reuse it.
             match &mut conn {
@@ -220,7 +265,9 @@ impl Tx {
         result.map_err(|e| database_error(e, sql, None))
     }
 
-    async fn raw(&self, sql: &str) -> Result<()> {
+    /// Runs `sql` as written (several statements allowed), without values.
+    pub(crate) async fn raw(&self, sql: &str) -> Result<()> {
+        tracing::debug!(sql, "raw statement in transaction");
         let mut slot = self.inner.conn.lock().await;
         let conn = slot.as_mut().ok_or_else(done)?;
         let result = match conn {

@@ -369,7 +369,12 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         }
 
         #orm::__private::inventory::submit! {
-            #orm::__private::ModelEntry(<#name as #orm::Model>::meta)
+            #orm::__private::ModelEntry {
+                meta: <#name as #orm::Model>::meta,
+                file: ::std::file!(),
+                manifest_dir: ::std::env!("CARGO_MANIFEST_DIR"),
+                orm: ::std::stringify!(#orm),
+            }
         }
     })
 }
