@@ -85,7 +85,7 @@ fn app_changes(
     for model in added {
         let candidate = old.iter_mut().find(|o| {
             to.model(app, &o.name).is_none()
-                && !renamed_away.contains(&o.name)
+                && !renamed_away.iter().any(|(from, _)| *from == o.label())
                 && same_fields(o, model)
         });
         if let Some(o) = candidate
@@ -96,9 +96,15 @@ fn app_changes(
                 new: model.name.clone(),
                 table: model.table.clone(),
             });
-            renamed_away.push(o.name.clone());
+            renamed_away.push((o.label(), model.label()));
             o.name = model.name.clone();
             o.table = model.table.clone();
+        }
+    }
+    // Relations to a renamed model now name it as it is called.
+    for (from, to) in &renamed_away {
+        for o in &mut old {
+            o.retarget(from, to);
         }
     }
 
@@ -128,8 +134,9 @@ fn app_changes(
                 model.label()
             )));
         }
-        // Join tables come once every table exists (below).
+        // The app is the migration's; join tables come once every table exists.
         ops.push(Operation::CreateModel(ModelState {
+            app: String::new(),
             many_to_many: Vec::new(),
             ..model.clone()
         }));

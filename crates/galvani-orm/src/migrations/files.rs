@@ -95,7 +95,19 @@ pub fn write_migration(folder: &AppFolder, migration: &Migration) -> Result<Path
     if first {
         declare_module(dir)?;
     }
+    rustfmt(&[&file, &list]);
     Ok(file)
+}
+
+/// Formats the written files as `cargo fmt` would, when rustfmt is installed (so a
+/// `cargo fmt --check` in CI passes); they are valid Rust either way.
+fn rustfmt(files: &[&Path]) {
+    let _ = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 /// Adds `mod migrations;` to the module that owns `dir` (its parent's `mod.rs`, the
@@ -155,7 +167,14 @@ mod tests {
         let owner = std::fs::read_to_string(app.join("mod.rs")).unwrap();
         assert_eq!(owner.matches("mod migrations;").count(), 1, "{owner}");
         let list = std::fs::read_to_string(folder.dir.join("mod.rs")).unwrap();
-        assert!(list.contains("m0001_initial,\n    m0002_stock,"), "{list}");
+        let listed = list
+            .split("migrations!")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .collect::<String>()
+            .replace(",]", "]");
+        assert_eq!(listed, r#"("shop",[m0001_initial,m0002_stock]);"#, "{list}");
         assert_eq!(
             names_in(&folder.dir).unwrap(),
             ["0001_initial", "0002_stock"]

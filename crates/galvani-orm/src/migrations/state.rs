@@ -235,6 +235,25 @@ impl ModelState {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// Rewrites this model's relations to `from` (a label) to point at `to`.
+    pub(crate) fn retarget(&mut self, from: &str, to: &str) {
+        for field in &mut self.fields {
+            if let Some(r) = &mut field.relation
+                && r.to == from
+            {
+                r.to = to.to_owned();
+            }
+        }
+        for m in &mut self.many_to_many {
+            if m.to == from {
+                m.to = to.to_owned();
+            }
+            if m.through.as_deref() == Some(from) {
+                m.through = Some(to.to_owned());
+            }
+        }
+    }
+
     /// The primary key (the first field marked so).
     pub fn pk(&self) -> Option<&FieldState> {
         self.fields.iter().find(|f| f.primary_key)
@@ -313,21 +332,7 @@ impl ProjectState {
     /// Rewrites every relation to `from` (a label) to point at `to`, after a rename.
     pub(crate) fn retarget(&mut self, from: &str, to: &str) {
         for model in self.models.values_mut() {
-            for field in &mut model.fields {
-                if let Some(r) = &mut field.relation
-                    && r.to == from
-                {
-                    r.to = to.to_owned();
-                }
-            }
-            for m in &mut model.many_to_many {
-                if m.to == from {
-                    m.to = to.to_owned();
-                }
-                if m.through.as_deref() == Some(from) {
-                    m.through = Some(to.to_owned());
-                }
-            }
+            model.retarget(from, to);
         }
     }
 }

@@ -93,17 +93,17 @@ pub(crate) fn operation_code(op: &Operation) -> String {
         Operation::CreateModel(model) => {
             let mut s = format!("create_model({}, {}, [\n", m(&model.name), m(&model.table));
             for f in &model.fields {
-                let _ = writeln!(s, "                {},", field_code(f));
+                let _ = writeln!(s, "            {},", field_code(f));
             }
-            s.push_str("            ])");
+            s.push_str("        ])");
             for g in &model.unique_together {
-                let _ = write!(s, "\n            .unique_together({})", list(g));
+                let _ = write!(s, "\n        .unique_together({})", list(g));
             }
             for i in &model.indexes {
-                let _ = write!(s, "\n            .with_index({})", index_code(i));
+                let _ = write!(s, "\n        .with_index({})", index_code(i));
             }
             for c in &model.checks {
-                let _ = write!(s, "\n            .with_check({})", check_code(c));
+                let _ = write!(s, "\n        .with_check({})", check_code(c));
             }
             s
         }
@@ -179,8 +179,8 @@ pub fn migration_source(migration: &Migration, orm: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "//! {}: written by `makemigrations`. The migrations are the schema's history:\n\
-         //! edit one only before it is applied anywhere.\n",
+        "//! {}, written by `makemigrations`. Migrations are the schema's\n\
+         //! history: edit one only before it is applied anywhere.\n",
         migration.label()
     );
     for op in &migration.operations {
