@@ -222,12 +222,24 @@ async fn open(backend: Backend, url: &str, options: &DbOptions) -> Result<Pool> 
         source,
     };
     Ok(match backend {
-        Backend::Sqlite => Pool::Sqlite(
-            sqlite_pool(options)
-                .connect_with(sqlite_options(url, options).map_err(connect)?)
-                .await
-                .map_err(connect)?,
-        ),
+        Backend::Sqlite => {
+            let sqlite = sqlite_options(url, options).map_err(connect)?;
+            // A new file is switched to WAL by whichever process opens it first; one
+            // opening it at the same moment is told "locked" at once (no busy wait),
+            // so it tries again for as long as the busy timeout.
+            let started = std::time::Instant::now();
+            loop {
+                match sqlite_pool(options).connect_with(sqlite.clone()).await {
+                    Err(sqlx::Error::Database(e))
+                        if e.message().contains("locked")
+                            && started.elapsed() < options.busy_timeout =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    result => break Pool::Sqlite(result.map_err(connect)?),
+                }
+            }
+        }
         Backend::Postgres => Pool::Postgres(
             postgres_pool(options)
                 .connect_with(PgConnectOptions::from_str(url).map_err(connect)?)

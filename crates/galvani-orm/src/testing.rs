@@ -108,6 +108,15 @@ impl TestDb {
         }))
     }
 
+    /// Applies every migration compiled into the program, as `migrate` would: a test
+    /// database has the schema the project's migrations make.
+    pub async fn migrate(&self) -> Result<()> {
+        crate::migrations::Migrator::registered(&self.db)
+            .migrate(&crate::migrations::Target::Latest, &mut |_| {})
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pool and removes the database.
     pub async fn finish(mut self) -> Result<()> {
         self.db.close().await;

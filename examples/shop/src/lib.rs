@@ -15,8 +15,8 @@ pub fn project(settings: impl galvani::IntoSettings) -> Project {
         .app(shop::Shop)
 }
 
-/// Makes the database ready before the project serves: the tables, and the demo data
-/// on the first run. (Migrations will take this over.)
+/// Makes the database ready before the project serves: its migrations applied, and
+/// the demo data on the first run.
 pub fn prepare_database(settings: &galvani::Settings) -> Result<(), galvani::orm::Error> {
     galvani::orm::Db::run_blocking(&settings.database_url(), async |db| shop::prepare(db).await)
 }

@@ -13,8 +13,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The first run makes the database and its demo data (db.sqlite3 by default).
-    if let Err(e) = shop::prepare_database(&settings) {
+    // Serving (the default command) migrates the database and makes the demo data on
+    // the first run (db.sqlite3 by default); other commands find it as it is.
+    let command = std::env::args().nth(1);
+    if command.as_deref().is_none_or(|c| c == "runserver")
+        && let Err(e) = shop::prepare_database(&settings)
+    {
         eprintln!("the database is not ready: {e}");
         return ExitCode::FAILURE;
     }

@@ -18,6 +18,7 @@ impl std::ops::Deref for Shop {
 }
 
 async fn on(test: TestDb, profile: &str, env: &[(&str, &str)]) -> Shop {
+    test.migrate().await.expect("the shop's migrations");
     shop::shop::prepare(&test.db).await.expect("the demo data");
     let mut vars = vec![("GALVANI_DATABASE__URL", test.url.as_str())];
     vars.extend_from_slice(env);
@@ -229,4 +230,65 @@ async fn the_shop_runs_on_postgres_too() {
     let Shop { client, test } = shop;
     drop(client);
     test.finish().await.unwrap();
+}
+
+/// `shop migrate` started twice at the same moment, on SQLite and PostgreSQL: the
+/// migration lock makes each migration apply exactly once, and both succeed.
+#[tokio::test]
+async fn two_processes_migrating_at_once_apply_each_migration_once() {
+    use galvani::orm::{Executor as _, Statement};
+    use std::process::{Command, Stdio};
+    // A SQLite file that does not exist yet: both processes also race to create it.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = format!("sqlite://{}/db.sqlite3", dir.path().display());
+    let postgres = TestDb::postgres().await.unwrap();
+    let urls = std::iter::once(fresh).chain(postgres.as_ref().map(|t| t.url.clone()));
+    for url in urls {
+        let start = || {
+            Command::new(env!("CARGO_BIN_EXE_shop"))
+                .arg("migrate")
+                .env("GALVANI_DATABASE__URL", &url)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (start(), start());
+        let mut applied = 0;
+        for run in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+            let out = String::from_utf8_lossy(&run.stdout);
+            let err = String::from_utf8_lossy(&run.stderr);
+            assert!(run.status.success(), "{out}\n{err}");
+            applied += out.matches("Apply shop.0001_initial... OK").count();
+        }
+        assert_eq!(
+            applied, 1,
+            "one process applied it, the other found it done"
+        );
+        let db = galvani::orm::Db::connect(&url).await.unwrap();
+        let rows = db
+            .fetch_all(Statement {
+                sql: "SELECT count(*) FROM galvani_migrations WHERE app = 'shop'".into(),
+                values: Vec::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows[0].get::<i64>(0).unwrap(), 1);
+        db.close().await;
+    }
+    if let Some(test) = postgres {
+        test.finish().await.unwrap();
+    }
+}
+
+/// The shop's migrations describe its models: `makemigrations --check` finds nothing.
+#[test]
+fn the_models_and_their_migrations_agree() {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_shop"))
+        .args(["makemigrations", "--check"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("No changes detected"), "{out}");
 }

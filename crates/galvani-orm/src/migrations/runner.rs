@@ -187,7 +187,7 @@ impl Migrator {
             .transaction_with(Begin::Migration, |tx| async move {
                 ensure_recorder(&tx).await?;
                 let applied = graph.effective_applied(&recorded(&tx).await?);
-                if applied.contains(&m.key()) == !backwards {
+                if applied.contains(&m.key()) != backwards {
                     return Ok(false); // another process did it meanwhile
                 }
                 for (index, (op, before, after)) in ops.iter().enumerate() {

@@ -219,11 +219,13 @@ pub fn module_list(app: &str, names: &[String], orm: &str) -> String {
     for name in names {
         let _ = writeln!(s, "mod {};", module_name(name));
     }
-    let _ = writeln!(s, "\n{orm}::migrations!({}, [", lit(app));
-    for name in names {
-        let _ = writeln!(s, "    {},", module_name(name));
-    }
-    s.push_str("]);\n");
+    let modules: Vec<String> = names.iter().map(|n| module_name(n)).collect();
+    let _ = writeln!(
+        s,
+        "\n{orm}::migrations!({}, [\n    {}\n]);",
+        lit(app),
+        modules.join(",\n    ")
+    );
     s
 }
 
@@ -273,7 +275,7 @@ mod tests {
         );
         assert!(
             src.contains(
-                "galvani::orm::migrations!(\"shop\", [\n    m0001_initial,\n    m0002_stock,\n]);"
+                "galvani::orm::migrations!(\"shop\", [\n    m0001_initial,\n    m0002_stock\n]);"
             ),
             "{src}"
         );

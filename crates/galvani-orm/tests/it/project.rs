@@ -67,3 +67,33 @@ fn the_orm_app_builds_outside_an_async_runtime() {
     let project = Project::new(Settings::default()).app(Orm);
     assert!(project.build().is_ok());
 }
+
+/// These test models have no migrations: `makemigrations --check` fails (the CI drift
+/// check), and `--dry-run` says what it would write, writing nothing.
+#[tokio::test]
+async fn makemigrations_check_fails_when_models_have_no_migration() {
+    let project = || Project::new(Settings::default()).app(Orm);
+    let err = project()
+        .call_command(["makemigrations", "--check"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("changes that no migration holds"), "{err}");
+    let out = project()
+        .call_command(["makemigrations", "blog", "--dry-run"])
+        .await
+        .unwrap();
+    assert!(out.contains("Migrations for 'blog':"), "{out}");
+    assert!(out.contains("- Create model Label"), "{out}");
+    assert!(
+        !out.contains("Migrations for 'shop'"),
+        "only the app asked for: {out}"
+    );
+    let folder = galvani_orm::migrations::app_folder("blog").unwrap();
+    assert!(
+        folder.dir.ends_with("tests/it/migrations"),
+        "{}",
+        folder.dir.display()
+    );
+    assert!(!folder.dir.exists(), "a dry run writes nothing");
+}

@@ -57,3 +57,6 @@ impl App for Shop {
         Some(AppSettings::of::<ShopSettings>())
     }
 }
+
+/// The app's migrations, written by `makemigrations`.
+mod migrations;

@@ -1,5 +1,6 @@
 //! The demo data: made on the first run, when the shop has no categories yet.
 
+use galvani::orm::migrations::{Migrator, Target};
 use galvani::orm::{Db, ForeignKey, Reverse};
 use galvani::prelude::*;
 
@@ -59,10 +60,12 @@ const PRODUCTS: &[(&str, &str, &str, i32, &str)] = &[
     ),
 ];
 
-/// Makes the tables that are missing and, if the shop is empty, the demo catalogue.
-/// (Until migrations arrive, the tables come straight from the models.)
+/// Applies the migrations not applied yet and, if the shop is empty, makes the demo
+/// catalogue: what the first run of `cargo run -p shop` needs.
 pub async fn prepare(db: &Db) -> Result<(), DbError> {
-    galvani::orm::create_tables_if_missing(db, &super::models::all()).await?;
+    Migrator::registered(db)
+        .migrate(&Target::Latest, &mut |_| {})
+        .await?;
     if Category::objects().exists(db).await? {
         return Ok(());
     }

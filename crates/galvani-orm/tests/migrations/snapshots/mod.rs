@@ -19,5 +19,5 @@ galvani_orm::migrations!("scenario", [
     m0006_alter_product_sku,
     m0007_tag_product_category_product_tags,
     m0008_rename_category_section,
-    m0009_remove_product_sku,
+    m0009_remove_product_sku
 ]);
