@@ -37,3 +37,8 @@ pub use state::{
     RelationState,
 };
 pub use writer::{migration_source, module_list, module_name};
+
+/// The topic guide `docs/topics/migrations.md`, whose examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/topics/migrations.md")]
+pub struct MigrationsGuide;

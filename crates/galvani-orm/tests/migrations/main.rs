@@ -486,6 +486,72 @@ async fn irreversible_migrations_refuse_to_go_back(db: Db) {
     assert_eq!(tables(&db).await.len(), 1);
 }
 
+async fn add_notes(tx: Tx) -> Result<(), DbError> {
+    tx.execute(Statement {
+        sql: "INSERT INTO scenario_note (text) VALUES ('a'), ('b')".into(),
+        values: Vec::new(),
+    })
+    .await?;
+    Ok(())
+}
+galvani_orm::migration_fn!("scenario.add_notes", add_notes);
+
+async fn remove_notes(tx: Tx) -> Result<(), DbError> {
+    tx.execute(Statement {
+        sql: "DELETE FROM scenario_note".into(),
+        values: Vec::new(),
+    })
+    .await?;
+    Ok(())
+}
+galvani_orm::migration_fn!("scenario.remove_notes", remove_notes);
+
+/// A data migration runs its registered function forwards and its backward one
+/// backwards, inside the migration's transaction; an unknown name is a clear error.
+async fn data_migrations_run_registered_functions(db: Db) {
+    let initial = Migration::new()
+        .named("scenario", "0001_initial")
+        .operation(create_model(
+            "Note",
+            "scenario_note",
+            [
+                field("id", FieldKind::AutoId).primary_key(),
+                field("text", FieldKind::Text),
+            ],
+        ));
+    let data = Migration::new()
+        .named("scenario", "0002_notes")
+        .depends_on("scenario", "0001_initial")
+        .operation(run_rust(
+            "scenario.add_notes",
+            Some("scenario.remove_notes"),
+        ));
+    let migrator = Migrator::new(&db, vec![initial.clone(), data]);
+    migrator
+        .migrate(&Target::Latest, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(scalar(&db, "SELECT count(*) FROM scenario_note").await, 2);
+    migrator
+        .migrate(&Target::To("scenario".into(), "0001".into()), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(scalar(&db, "SELECT count(*) FROM scenario_note").await, 0);
+    let unknown = Migration::new()
+        .named("scenario", "0002_unknown")
+        .depends_on("scenario", "0001_initial")
+        .operation(run_rust("scenario.nowhere", None));
+    let err = Migrator::new(&db, vec![initial, unknown])
+        .migrate(&Target::Latest, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no function is registered as `scenario.nowhere`"),
+        "{err}"
+    );
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -510,5 +576,6 @@ macro_rules! on_both {
 on_both!(
     scenario,
     failed_migration_leaves_nothing,
-    irreversible_migrations_refuse_to_go_back
+    irreversible_migrations_refuse_to_go_back,
+    data_migrations_run_registered_functions
 );
