@@ -552,6 +552,73 @@ async fn data_migrations_run_registered_functions(db: Db) {
     );
 }
 
+/// The scenario's first four migrations squashed: a fresh database runs the squashed
+/// one; a database that ran the originals counts it as applied and goes on.
+async fn squashed_migrations_work_whether_or_not_the_originals_ran(db: Db) {
+    let mut history = registered();
+    history.sort_by(|a, b| a.name.cmp(&b.name));
+    let graph = Graph::new(history.clone(), &BTreeSet::new()).unwrap();
+    let squashed = galvani_orm::migrations::squash(&graph, "scenario", "0004").unwrap();
+    assert_eq!(
+        squashed.name,
+        "0001_squashed_0004_rename_title_product_name"
+    );
+    assert_eq!(squashed.replaces.len(), 4);
+    assert_eq!(
+        squashed.operations.len(),
+        2,
+        "folded into the two CreateModels: {squashed:?}"
+    );
+    let mut with_squash = history.clone();
+    with_squash.push(squashed.clone());
+    // A database that ran the four originals before the squash existed.
+    let originals = Migrator::new(&db, history.clone());
+    originals
+        .migrate(&Target::To("scenario".into(), "0004".into()), &mut |_| {})
+        .await
+        .unwrap();
+    let migrator = Migrator::new(&db, with_squash.clone());
+    let ran = migrator
+        .migrate(&Target::Latest, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        ran.len(),
+        5,
+        "0005 to 0009; the squashed one counts as applied"
+    );
+    let (_, applied) = migrator.graph().await.unwrap();
+    assert!(applied.contains(&squashed.key()));
+    migrator
+        .migrate(&Target::Zero("scenario".into()), &mut |_| {})
+        .await
+        .unwrap();
+    assert!(migrator.recorded().await.unwrap().is_empty());
+    let ran = migrator
+        .migrate(&Target::Latest, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        ran.len(),
+        6,
+        "a fresh database runs the squashed one, then 0005 to 0009"
+    );
+    assert_eq!(
+        migrator.recorded().await.unwrap().len(),
+        10,
+        "the replaced ones are recorded too"
+    );
+    let mut p = v9::Product {
+        id: 0,
+        name: "Sq".into(),
+        price: 1,
+        stock: 0,
+        category: None,
+        tags: ManyToMany::default(),
+    };
+    p.save(&db).await.unwrap();
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -577,5 +644,6 @@ on_both!(
     scenario,
     failed_migration_leaves_nothing,
     irreversible_migrations_refuse_to_go_back,
-    data_migrations_run_registered_functions
+    data_migrations_run_registered_functions,
+    squashed_migrations_work_whether_or_not_the_originals_ran
 );
