@@ -1,6 +1,7 @@
-//! Tables from the schema state: the column types per backend, and the `CREATE`
-//! statements for a model's table, its indexes and its join tables. Migrations build
-//! their SQL from these; [`create_tables`] uses them directly for tests and prototypes.
+//! Tables from the schema state: the column types per backend, and (`Ddl`) the
+//! `CREATE` statements for a model's table, its indexes and its join tables.
+//! Migrations build their SQL from these; [`create_tables`] uses them directly for
+//! tests and prototypes.
 
 use crate::db::Backend;
 use crate::error::{Error, Result};
@@ -83,21 +84,6 @@ fn target_key<'a>(state: &'a ProjectState, label: &str) -> Result<(&'a str, &'a 
     Ok((&model.table, pk))
 }
 
-/// ` REFERENCES table (key)`: on PostgreSQL checked at commit, so rows that refer to
-/// each other can be saved in any order inside a transaction.
-pub(crate) fn references_sql(
-    state: &ProjectState,
-    label: &str,
-    backend: Backend,
-) -> Result<String> {
-    let (table, pk) = target_key(state, label)?;
-    let mut sql = format!(" REFERENCES {} ({})", quote(table), quote(&pk.column));
-    if backend == Backend::Postgres {
-        sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
-    }
-    Ok(sql)
-}
-
 /// What follows a key column's type.
 fn key_sql(kind: FieldKind, backend: Backend) -> &'static str {
     match (kind, backend) {
@@ -107,49 +93,10 @@ fn key_sql(kind: FieldKind, backend: Backend) -> &'static str {
     }
 }
 
-/// The column's definition, as in `CREATE TABLE` and `ADD COLUMN`.
-pub(crate) fn column_sql(
-    field: &FieldState,
-    state: &ProjectState,
-    backend: Backend,
-) -> Result<String> {
-    let mut sql = format!(
-        "{} {}",
-        quote(&field.column),
-        column_type(field.kind, backend)
-    );
-    if field.primary_key {
-        sql.push_str(key_sql(field.kind, backend));
-        return Ok(sql);
-    }
-    sql.push_str(if field.null { " NULL" } else { " NOT NULL" });
-    if field.unique {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(default) = &field.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_sql(default, backend));
-    }
-    if let Some(relation) = &field.relation {
-        sql.push_str(&references_sql(state, &relation.to, backend)?);
-    }
-    Ok(sql)
-}
-
 /// Whether `field` gets an index of its own (asked for, or a relation's column; a
 /// unique column has one already).
 pub(crate) fn has_own_index(field: &FieldState) -> bool {
     (field.index || field.relation.is_some()) && !field.unique && !field.primary_key
-}
-
-/// The name of `field`'s own index.
-pub(crate) fn field_index_name(table: &str, field: &FieldState) -> String {
-    format!("{table}_{}_idx", field.column)
-}
-
-/// The name of the unique index of a `unique_together` group.
-pub(crate) fn together_name(table: &str, columns: &[String]) -> String {
-    format!("{table}_{}_uniq", columns.join("_"))
 }
 
 /// The columns `names` (Rust field names) stand for, in `model`.
@@ -168,135 +115,190 @@ fn column_list(columns: &[String]) -> String {
         .join(", ")
 }
 
-/// `CREATE [UNIQUE] INDEX name ON table (columns)`.
-pub(crate) fn index_sql(name: &str, table: &str, columns: &[String], unique: bool) -> String {
-    format!(
-        "CREATE {}INDEX {} ON {} ({})",
-        if unique { "UNIQUE " } else { "" },
-        quote(name),
-        quote(table),
-        column_list(columns)
-    )
-}
-
-/// The statement making `index` of `model`.
-pub(crate) fn model_index_sql(model: &ModelState, index: &IndexState) -> String {
-    index_sql(
-        &index.name,
-        &model.table,
-        &columns(model, &index.fields),
-        index.unique,
-    )
-}
-
-/// The unique index of a `unique_together` group of `model`.
-pub(crate) fn together_sql(model: &ModelState, group: &[String]) -> String {
-    let cols = columns(model, group);
-    index_sql(
-        &together_name(&model.table, &cols),
-        &model.table,
-        &cols,
-        true,
-    )
-}
-
-/// Every index of `model`'s table: the fields' own, `unique_together`, `indexes`.
-pub(crate) fn indexes_sql(model: &ModelState) -> Vec<String> {
-    let own = model.fields.iter().filter(|f| has_own_index(f)).map(|f| {
-        index_sql(
-            &field_index_name(&model.table, f),
-            &model.table,
-            std::slice::from_ref(&f.column),
-            false,
-        )
-    });
-    let together = model.unique_together.iter().map(|g| together_sql(model, g));
-    let named = model.indexes.iter().map(|i| model_index_sql(model, i));
-    own.chain(together).chain(named).collect()
-}
-
-/// `CREATE TABLE name (...)` for `model`'s columns and checks (without its indexes).
-pub(crate) fn table_sql(
-    model: &ModelState,
-    name: &str,
-    state: &ProjectState,
+/// The data-definition statements of one schema state on one backend: what
+/// migrations run and [`create_tables`] runs. Relations are resolved in `state`.
+pub(crate) struct Ddl<'a> {
+    state: &'a ProjectState,
     backend: Backend,
-) -> Result<String> {
-    let mut parts = model
-        .fields
-        .iter()
-        .map(|f| column_sql(f, state, backend))
-        .collect::<Result<Vec<_>>>()?;
-    for check in &model.checks {
-        parts.push(format!(
-            "CONSTRAINT {} CHECK ({})",
-            quote(&check.name),
-            check.sql
-        ));
+    /// `CREATE ... IF NOT EXISTS` ([`create_tables_if_missing`]).
+    if_missing: bool,
+}
+
+impl<'a> Ddl<'a> {
+    /// Statements for `state` on `backend`.
+    pub(crate) fn new(state: &'a ProjectState, backend: Backend) -> Ddl<'a> {
+        Ddl {
+            state,
+            backend,
+            if_missing: false,
+        }
     }
-    Ok(format!(
-        "CREATE TABLE {} ({})",
-        quote(name),
-        parts.join(", ")
-    ))
-}
 
-/// The statements creating `model`'s table and its indexes.
-pub fn create_table_sql(
-    model: &ModelState,
-    state: &ProjectState,
-    backend: Backend,
-) -> Result<Vec<String>> {
-    let mut statements = vec![table_sql(model, &model.table, state, backend)?];
-    statements.extend(indexes_sql(model));
-    Ok(statements)
-}
-
-/// The statements creating the automatic join table of `relation` (declared on
-/// `model`): a key, the two references, unique together. None with a `through` model.
-pub fn join_table_sql(
-    model: &ModelState,
-    relation: &ManyToManyState,
-    state: &ProjectState,
-    backend: Backend,
-) -> Result<Vec<String>> {
-    if relation.through.is_some() {
-        return Ok(Vec::new());
+    /// `CREATE TABLE`, `CREATE INDEX` ..., with `IF NOT EXISTS` when asked.
+    fn create(&self, what: &str) -> String {
+        if self.if_missing {
+            format!("CREATE {what} IF NOT EXISTS")
+        } else {
+            format!("CREATE {what}")
+        }
     }
-    let reference = |column: &str, to: &str| -> Result<String> {
-        let (_, pk) = target_key(state, to)?;
-        let kind = match pk.kind {
-            FieldKind::AutoId => FieldKind::BigInteger,
-            kind => kind,
-        };
-        Ok(format!(
-            "{} {} NOT NULL{}",
-            quote(column),
-            column_type(kind, backend),
-            references_sql(state, to, backend)?
-        ))
-    };
-    let id = format!(
-        "\"id\" {}{}",
-        column_type(FieldKind::AutoId, backend),
-        key_sql(FieldKind::AutoId, backend)
-    );
-    Ok(vec![
+
+    /// ` REFERENCES table (key)`: on PostgreSQL checked at commit, so rows that refer
+    /// to each other can be saved in any order inside a transaction.
+    pub(crate) fn references(&self, label: &str) -> Result<String> {
+        let (table, pk) = target_key(self.state, label)?;
+        let mut sql = format!(" REFERENCES {} ({})", quote(table), quote(&pk.column));
+        if self.backend == Backend::Postgres {
+            sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
+        }
+        Ok(sql)
+    }
+
+    /// The column's definition, as in `CREATE TABLE` and `ADD COLUMN`.
+    pub(crate) fn column(&self, field: &FieldState) -> Result<String> {
+        let backend = self.backend;
+        let mut sql = format!(
+            "{} {}",
+            quote(&field.column),
+            column_type(field.kind, backend)
+        );
+        if field.primary_key {
+            sql.push_str(key_sql(field.kind, backend));
+            return Ok(sql);
+        }
+        sql.push_str(if field.null { " NULL" } else { " NOT NULL" });
+        if field.unique {
+            sql.push_str(" UNIQUE");
+        }
+        if let Some(default) = &field.default {
+            sql.push_str(" DEFAULT ");
+            sql.push_str(&default_sql(default, backend));
+        }
+        if let Some(relation) = &field.relation {
+            sql.push_str(&self.references(&relation.to)?);
+        }
+        Ok(sql)
+    }
+
+    /// `CREATE [UNIQUE] INDEX name ON table (columns)`.
+    fn index(&self, name: &str, table: &str, columns: &[String], unique: bool) -> String {
         format!(
-            "CREATE TABLE {} ({id}, {}, {}, UNIQUE ({}, {}))",
-            quote(&relation.table),
-            reference(&relation.source_column, &model.label())?,
-            reference(&relation.target_column, &relation.to)?,
-            quote(&relation.source_column),
-            quote(&relation.target_column)
-        ),
-        index_sql(
-            &format!("{}_{}_idx", relation.table, relation.target_column),
-            &relation.table,
-            std::slice::from_ref(&relation.target_column),
-            false,
-        ),
-    ])
+            "{} {} ON {} ({})",
+            self.create(if unique { "UNIQUE INDEX" } else { "INDEX" }),
+            quote(name),
+            quote(table),
+            column_list(columns)
+        )
+    }
+
+    /// The index of `field` alone (see [`has_own_index`]), named `table_column_idx`.
+    pub(crate) fn field_index(&self, table: &str, field: &FieldState) -> String {
+        let name = format!("{table}_{}_idx", field.column);
+        self.index(&name, table, std::slice::from_ref(&field.column), false)
+    }
+
+    /// The statement making `index` of `model`.
+    pub(crate) fn model_index(&self, model: &ModelState, index: &IndexState) -> String {
+        let cols = columns(model, &index.fields);
+        self.index(&index.name, &model.table, &cols, index.unique)
+    }
+
+    /// The unique index of a `unique_together` group of `model`, named
+    /// `table_columns_uniq`.
+    pub(crate) fn together(&self, model: &ModelState, group: &[String]) -> String {
+        let cols = columns(model, group);
+        let name = format!("{}_{}_uniq", model.table, cols.join("_"));
+        self.index(&name, &model.table, &cols, true)
+    }
+
+    /// Every index of `model`'s table: the fields' own, `unique_together`, `indexes`.
+    pub(crate) fn indexes(&self, model: &ModelState) -> Vec<String> {
+        let own = model.fields.iter().filter(|f| has_own_index(f));
+        let own = own.map(|f| self.field_index(&model.table, f));
+        let together = model
+            .unique_together
+            .iter()
+            .map(|g| self.together(model, g));
+        let named = model.indexes.iter().map(|i| self.model_index(model, i));
+        own.chain(together).chain(named).collect()
+    }
+
+    /// `CREATE TABLE name (...)` for `model`'s columns and checks (without its indexes).
+    pub(crate) fn table(&self, model: &ModelState, name: &str) -> Result<String> {
+        let mut parts = model
+            .fields
+            .iter()
+            .map(|f| self.column(f))
+            .collect::<Result<Vec<_>>>()?;
+        for check in &model.checks {
+            parts.push(format!(
+                "CONSTRAINT {} CHECK ({})",
+                quote(&check.name),
+                check.sql
+            ));
+        }
+        Ok(format!(
+            "{} {} ({})",
+            self.create("TABLE"),
+            quote(name),
+            parts.join(", ")
+        ))
+    }
+
+    /// `model`'s table and its indexes.
+    pub(crate) fn create_table(&self, model: &ModelState) -> Result<Vec<String>> {
+        let mut statements = vec![self.table(model, &model.table)?];
+        statements.extend(self.indexes(model));
+        Ok(statements)
+    }
+
+    /// The automatic join table of `relation` (declared on `model`): a key, the two
+    /// references, unique together. Nothing with a `through` model.
+    pub(crate) fn join_table(
+        &self,
+        model: &ModelState,
+        relation: &ManyToManyState,
+    ) -> Result<Vec<String>> {
+        if relation.through.is_some() {
+            return Ok(Vec::new());
+        }
+        let backend = self.backend;
+        let reference = |column: &str, to: &str| -> Result<String> {
+            let (_, pk) = target_key(self.state, to)?;
+            let kind = match pk.kind {
+                FieldKind::AutoId => FieldKind::BigInteger,
+                kind => kind,
+            };
+            Ok(format!(
+                "{} {} NOT NULL{}",
+                quote(column),
+                column_type(kind, backend),
+                self.references(to)?
+            ))
+        };
+        let id = format!(
+            "\"id\" {}{}",
+            column_type(FieldKind::AutoId, backend),
+            key_sql(FieldKind::AutoId, backend)
+        );
+        Ok(vec![
+            format!(
+                "{} {} ({id}, {}, {}, UNIQUE ({}, {}))",
+                self.create("TABLE"),
+                quote(&relation.table),
+                reference(&relation.source_column, &model.label())?,
+                reference(&relation.target_column, &relation.to)?,
+                quote(&relation.source_column),
+                quote(&relation.target_column)
+            ),
+            self.index(
+                &format!("{}_{}_idx", relation.table, relation.target_column),
+                &relation.table,
+                std::slice::from_ref(&relation.target_column),
+                false,
+            ),
+        ])
+    }
 }
 
 /// Creates the tables of `models`, in the order given (a model after those it refers
@@ -350,29 +352,23 @@ fn state_with_targets(models: &[&ModelMeta]) -> ProjectState {
 }
 
 async fn run_creates<E: Executor>(db: &E, models: &[&ModelMeta], if_missing: bool) -> Result<()> {
-    let backend = db.backend();
     let state = state_with_targets(models);
-    let mut statements = Vec::new();
+    let ddl = Ddl {
+        if_missing,
+        ..Ddl::new(&state, db.backend())
+    };
     let own: Vec<ModelState> = models.iter().map(|m| ModelState::from_meta(m)).collect();
+    let mut statements = Vec::new();
     for model in &own {
-        statements.extend(create_table_sql(model, &state, backend)?);
+        statements.extend(ddl.create_table(model)?);
     }
     // Join tables last: they refer to both sides.
     for model in &own {
         for relation in &model.many_to_many {
-            statements.extend(join_table_sql(model, relation, &state, backend)?);
+            statements.extend(ddl.join_table(model, relation)?);
         }
     }
-    for mut sql in statements {
-        if if_missing {
-            for what in ["TABLE", "INDEX", "UNIQUE INDEX"] {
-                let create = format!("CREATE {what} ");
-                if let Some(rest) = sql.strip_prefix(&create) {
-                    sql = format!("{create}IF NOT EXISTS {rest}");
-                    break;
-                }
-            }
-        }
+    for sql in statements {
         db.execute(Statement {
             sql,
             values: Vec::new(),

@@ -61,6 +61,17 @@ enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
+impl Conn {
+    /// Runs `sql` as written (several statements allowed), without values.
+    async fn run(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()));
+        match self {
+            Conn::Sqlite(c) => c.execute(sql).await.map(|_| ()),
+            Conn::Postgres(c) => c.execute(sql).await.map(|_| ()),
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         // Dropped while still open (the future was cancelled): the connection must not
@@ -245,15 +256,9 @@ impl Tx {
         let Some(mut conn) = slot.take() else {
             return Err(done());
         };
-        let mut result = match &mut conn {
-            Conn::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
-            Conn::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
-        };
+        let mut result = conn.run(sql).await;
         if let (Some(restore), Ok(())) = (self.inner.restore, &result) {
-            result = match &mut conn {
-                Conn::Sqlite(c) => sqlx::raw_sql(restore).execute(&mut **c).await.map(|_| ()),
-                Conn::Postgres(c) => sqlx::raw_sql(restore).execute(&mut **c).await.map(|_| ()),
-            };
+            result = conn.run(restore).await;
         }
         if result.is_err() {
             // Unsure what state it is in: close it rather than reuse it.
@@ -270,16 +275,7 @@ impl Tx {
         tracing::debug!(sql, "raw statement in transaction");
         let mut slot = self.inner.conn.lock().await;
         let conn = slot.as_mut().ok_or_else(done)?;
-        let result = match conn {
-            Conn::Sqlite(c) => c
-                .execute(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())))
-                .await
-                .map(|_| ()),
-            Conn::Postgres(c) => c
-                .execute(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())))
-                .await
-                .map(|_| ()),
-        };
+        let result = conn.run(sql).await;
         result.map_err(|e| database_error(e, sql, None))
     }
 }

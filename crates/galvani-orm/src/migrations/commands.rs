@@ -339,16 +339,12 @@ async fn sql(args: SqlMigrate, ctx: CommandContext) -> CmdResult {
     let db = db(&ctx)?;
     let migrator = Migrator::registered(&db);
     let (graph, _) = migrator.graph().await.map_err(fail)?;
-    let m = graph
-        .migrations()
-        .find(|m| m.app == args.app && m.name.starts_with(&args.name))
-        .ok_or_else(|| fail(format!("{} has no migration `{}`", args.app, args.name)))?;
     let step = Step {
-        key: m.key(),
+        key: graph.find(&args.app, &args.name).map_err(fail)?,
         backwards: args.backwards,
     };
     let mut out = ctx.out();
-    for statement in migrator.sql(&step).await.map_err(fail)? {
+    for statement in migrator.sql(&graph, &step).map_err(fail)? {
         writeln!(out, "{statement};").ok();
     }
     Ok(())

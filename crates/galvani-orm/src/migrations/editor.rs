@@ -12,11 +12,7 @@ use super::operation::Operation;
 use super::state::{FieldState, ModelState, ProjectState};
 use crate::db::Backend;
 use crate::error::{Error, Result};
-use crate::schema::{
-    column_sql, column_type, create_table_sql, default_sql, field_index_name, has_own_index,
-    index_sql, indexes_sql, join_table_sql, model_index_sql, quote, references_sql, table_sql,
-    together_sql,
-};
+use crate::schema::{Ddl, column_type, columns, default_sql, has_own_index, quote};
 
 fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {
     state
@@ -45,20 +41,21 @@ pub(crate) fn operation_sql(
     backend: Backend,
 ) -> Result<Vec<String>> {
     let pg = backend == Backend::Postgres;
+    let ddl = Ddl::new(after, backend);
     let rebuild = |name: &str| -> Result<Vec<String>> {
         rebuild_sql(
             model(before, app, name)?,
             model(after, app, name)?,
-            after,
+            &ddl,
             backend,
         )
     };
     Ok(match op {
         Operation::CreateModel(m) => {
             let created = model(after, app, &m.name)?;
-            let mut sql = create_table_sql(created, after, backend)?;
+            let mut sql = ddl.create_table(created)?;
             for relation in &created.many_to_many {
-                sql.extend(join_table_sql(created, relation, after, backend)?);
+                sql.extend(ddl.join_table(created, relation)?);
             }
             sql
         }
@@ -101,10 +98,10 @@ pub(crate) fn operation_sql(
             let mut sql = vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 quote(&m.table),
-                column_sql(f, after, backend)?
+                ddl.column(f)?
             )];
             if has_own_index(f) {
-                sql.push(own_index_sql(&m.table, f));
+                sql.push(ddl.field_index(&m.table, f));
             }
             sql
         }
@@ -134,7 +131,7 @@ pub(crate) fn operation_sql(
                 )));
             }
             if pg {
-                alter_column_pg(&m.table, old, new, after)?
+                alter_column_pg(&m.table, old, new, &ddl)?
             } else {
                 rebuild(name)?
             }
@@ -161,7 +158,7 @@ pub(crate) fn operation_sql(
         Operation::AddManyToMany {
             model: name,
             relation,
-        } => join_table_sql(model(after, app, name)?, relation, after, backend)?,
+        } => ddl.join_table(model(after, app, name)?, relation)?,
         Operation::RemoveManyToMany {
             model: name,
             name: r,
@@ -174,7 +171,7 @@ pub(crate) fn operation_sql(
                 .collect()
         }
         Operation::AddIndex { model: name, index } => {
-            vec![model_index_sql(model(after, app, name)?, index)]
+            vec![ddl.model_index(model(after, app, name)?, index)]
         }
         Operation::RemoveIndex { name: index, .. } => {
             vec![format!("DROP INDEX IF EXISTS {}", quote(index))]
@@ -207,13 +204,13 @@ pub(crate) fn operation_sql(
                 .unique_together
                 .iter()
                 .filter(|g| !groups.contains(g))
-                .map(|g| pg_drop_indexes(&old.table, &crate::schema::columns(old, g), true))
+                .map(|g| pg_drop_indexes(&old.table, &columns(old, g), true))
                 .collect();
             sql.extend(
                 groups
                     .iter()
                     .filter(|g| !old.unique_together.contains(g))
-                    .map(|g| together_sql(new, g)),
+                    .map(|g| ddl.together(new, g)),
             );
             sql
         }
@@ -227,22 +224,13 @@ pub(crate) fn operation_sql(
     })
 }
 
-fn own_index_sql(table: &str, f: &FieldState) -> String {
-    index_sql(
-        &field_index_name(table, f),
-        table,
-        std::slice::from_ref(&f.column),
-        false,
-    )
-}
-
 /// Rebuilds `old`'s table as `new` describes it (SQLite), keeping every row: columns
 /// in both are copied (NULLs of a column becoming NOT NULL take its default); new
 /// columns take their default.
 fn rebuild_sql(
     old: &ModelState,
     new: &ModelState,
-    state: &ProjectState,
+    ddl: &Ddl<'_>,
     backend: Backend,
 ) -> Result<Vec<String>> {
     let temp = format!("new__{}", new.table);
@@ -270,7 +258,7 @@ fn rebuild_sql(
         sources.push(source);
     }
     let mut sql = vec![
-        table_sql(new, &temp, state, backend)?,
+        ddl.table(new, &temp)?,
         format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
             quote(&temp),
@@ -285,7 +273,7 @@ fn rebuild_sql(
             quote(&new.table)
         ),
     ];
-    sql.extend(indexes_sql(new));
+    sql.extend(ddl.indexes(new));
     Ok(sql)
 }
 
@@ -294,7 +282,7 @@ fn alter_column_pg(
     table: &str,
     old: &FieldState,
     new: &FieldState,
-    state: &ProjectState,
+    ddl: &Ddl<'_>,
 ) -> Result<Vec<String>> {
     let t = quote(table);
     let c = quote(&old.column);
@@ -339,14 +327,14 @@ fn alter_column_pg(
         sql.push(format!("ALTER TABLE {t} ADD UNIQUE ({c})"));
     }
     if has_own_index(new) && !has_own_index(old) {
-        sql.push(own_index_sql(table, new));
+        sql.push(ddl.field_index(table, new));
     }
     if let Some(r) = &new.relation
         && (old.relation.as_ref() != Some(r) || retyped)
     {
         sql.push(format!(
             "ALTER TABLE {t} ADD FOREIGN KEY ({c}){}",
-            references_sql(state, &r.to, Backend::Postgres)?
+            ddl.references(&r.to)?
         ));
     }
     Ok(sql)

@@ -95,6 +95,25 @@ impl Graph {
         self.nodes.get(key)
     }
 
+    /// The migration of `app` whose name is or begins with `name` (`0002` for
+    /// `0002_product_stock`); an error when none or several do.
+    pub fn find(&self, app: &str, name: &str) -> Result<Key> {
+        let matches: Vec<&Key> = self
+            .nodes
+            .keys()
+            .filter(|k| k.0 == app && k.1.starts_with(name))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::Migration(format!(
+                "{app} has no migration `{name}` (see showmigrations)"
+            ))),
+            _ => Err(Error::Migration(format!(
+                "more than one migration of {app} begins with `{name}`: give more of its name"
+            ))),
+        }
+    }
+
     /// Every migration, by app and name.
     pub fn migrations(&self) -> impl Iterator<Item = &Migration> {
         self.nodes.values()

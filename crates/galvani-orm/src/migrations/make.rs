@@ -103,24 +103,6 @@ fn clean(name: &str) -> String {
         .collect()
 }
 
-/// The models (as labels) of other apps that `op` refers to.
-fn references(op: &Operation) -> Vec<&str> {
-    let fields: Vec<&super::state::FieldState> = match op {
-        Operation::CreateModel(m) => m.fields.iter().collect(),
-        Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
-        _ => Vec::new(),
-    };
-    let mut out: Vec<&str> = fields
-        .iter()
-        .filter_map(|f| f.relation.as_ref().map(|r| r.to.as_str()))
-        .collect();
-    if let Operation::AddManyToMany { relation, .. } = op {
-        out.push(&relation.to);
-        out.extend(relation.through.as_deref());
-    }
-    out
-}
-
 /// The single leaf of `app`, if it has migrations.
 fn leaf(graph: &Graph, app: &str) -> Option<Key> {
     graph.leaves(app).pop().map(|n| (app.to_owned(), n))
@@ -202,7 +184,7 @@ pub fn make_migrations(
     for (app, ops) in all {
         let mut m = Migration::new().named(&app, &names[&app]);
         m.dependencies.extend(leaf(graph, &app));
-        for label in ops.iter().flat_map(references) {
+        for label in ops.iter().flat_map(Operation::references) {
             let Some((other, _)) = label.split_once('.') else {
                 continue;
             };

@@ -204,6 +204,46 @@ impl Operation {
         }
     }
 
+    /// The model the operation is on (the old name, for a rename); `None` for
+    /// `RunSql` and `RunRust`, which may touch anything.
+    pub fn model(&self) -> Option<&str> {
+        Some(match self {
+            Operation::CreateModel(m) => &m.name,
+            Operation::DeleteModel { name } => name,
+            Operation::RenameModel { old, .. } => old,
+            Operation::AddField { model, .. }
+            | Operation::RemoveField { model, .. }
+            | Operation::AlterField { model, .. }
+            | Operation::RenameField { model, .. }
+            | Operation::AddManyToMany { model, .. }
+            | Operation::RemoveManyToMany { model, .. }
+            | Operation::AddIndex { model, .. }
+            | Operation::RemoveIndex { model, .. }
+            | Operation::AddConstraint { model, .. }
+            | Operation::RemoveConstraint { model, .. }
+            | Operation::AlterUniqueTogether { model, .. } => model,
+            Operation::RunSql { .. } | Operation::RunRust { .. } => return None,
+        })
+    }
+
+    /// The models (as labels, `app.Name`) the relations it makes refer to.
+    pub fn references(&self) -> Vec<&str> {
+        let fields: Vec<&FieldState> = match self {
+            Operation::CreateModel(m) => m.fields.iter().collect(),
+            Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
+            _ => Vec::new(),
+        };
+        let mut out: Vec<&str> = fields
+            .iter()
+            .filter_map(|f| f.relation.as_ref().map(|r| r.to.as_str()))
+            .collect();
+        if let Operation::AddManyToMany { relation, .. } = self {
+            out.push(&relation.to);
+            out.extend(relation.through.as_deref());
+        }
+        out
+    }
+
     /// Whether the operation can be undone.
     pub fn reversible(&self) -> bool {
         match self {

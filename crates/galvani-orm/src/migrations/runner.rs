@@ -155,16 +155,14 @@ impl Migrator {
         Ok(ran)
     }
 
-    /// The SQL a step runs on this database's backend (`sqlmigrate`).
-    pub async fn sql(&self, step: &Step) -> Result<Vec<String>> {
-        let recorded = self.recorded().await.unwrap_or_default();
-        let graph = Graph::new(self.migrations.clone(), &recorded)?;
+    /// The SQL a step of `graph` runs on this database's backend (`sqlmigrate`).
+    pub fn sql(&self, graph: &Graph, step: &Step) -> Result<Vec<String>> {
         let m = graph.get(&step.key).ok_or_else(|| unknown(&step.key))?;
         let mut out = Vec::new();
-        for (op, before, after) in steps_of(&graph, m, step.backwards)? {
+        for (op, before, after) in steps_of(graph, m, step.backwards)? {
             match &op {
                 Operation::RunRust { forward, .. } => {
-                    out.push(format!("-- Rust function {forward}"))
+                    out.push(format!("-- Rust function {forward}"));
                 }
                 _ => out.extend(operation_sql(
                     &op,
@@ -260,19 +258,7 @@ fn plan(graph: &Graph, applied: &BTreeSet<Key>, target: &Target) -> Result<Vec<S
         Target::App(app) => forward(leaves(app)),
         Target::Zero(app) => backward(app, None),
         Target::To(app, name) => {
-            let matches: Vec<&Migration> = graph
-                .migrations()
-                .filter(|m| m.app == *app && m.name.starts_with(name.as_str()))
-                .collect();
-            let key = match matches.as_slice() {
-                [one] => one.key(),
-                [] => return Err(unknown(&(app.clone(), name.clone()))),
-                _ => {
-                    return Err(Error::Migration(format!(
-                        "more than one migration of {app} begins with `{name}`: give more of its name"
-                    )));
-                }
-            };
+            let key = graph.find(app, name)?;
             if applied.contains(&key) {
                 backward(app, Some(&key.1))
             } else {

@@ -14,46 +14,19 @@ use super::operation::Operation;
 use super::state::ProjectState;
 use crate::error::{Error, Result};
 
-/// The models (lowercase names, or labels for other apps) `op` touches or refers to;
-/// `None` for operations that may touch anything.
+/// The models (lowercase names; other apps' too, without the app) `op` is on or
+/// refers to; `None` for operations that may touch anything.
 fn touched(op: &Operation) -> Option<BTreeSet<String>> {
-    let mut out = BTreeSet::new();
-    let mut add = |s: &str| {
-        out.insert(s.to_lowercase());
-    };
-    match op {
-        Operation::CreateModel(m) => {
-            add(&m.name);
-            for f in &m.fields {
-                if let Some(r) = &f.relation {
-                    add(r.to.rsplit('.').next().unwrap_or(&r.to));
-                }
-            }
-        }
-        Operation::DeleteModel { name } => add(name),
-        Operation::RenameModel { old, new, .. } => {
-            add(old);
-            add(new);
-        }
-        Operation::AddField { model, field } | Operation::AlterField { model, field } => {
-            add(model);
-            if let Some(r) = &field.relation {
-                add(r.to.rsplit('.').next().unwrap_or(&r.to));
-            }
-        }
-        Operation::AddManyToMany { model, relation } => {
-            add(model);
-            add(relation.to.rsplit('.').next().unwrap_or(&relation.to));
-        }
-        Operation::RemoveField { model, .. }
-        | Operation::RenameField { model, .. }
-        | Operation::RemoveManyToMany { model, .. }
-        | Operation::AddIndex { model, .. }
-        | Operation::RemoveIndex { model, .. }
-        | Operation::AddConstraint { model, .. }
-        | Operation::RemoveConstraint { model, .. }
-        | Operation::AlterUniqueTogether { model, .. } => add(model),
-        Operation::RunSql { .. } | Operation::RunRust { .. } => return None,
+    let mut out: BTreeSet<String> = std::iter::once(op.model()?)
+        .chain(
+            op.references()
+                .into_iter()
+                .map(|l| l.rsplit('.').next().unwrap_or(l)),
+        )
+        .map(str::to_lowercase)
+        .collect();
+    if let Operation::RenameModel { new, .. } = op {
+        out.insert(new.to_lowercase());
     }
     Some(out)
 }
@@ -68,21 +41,7 @@ fn combine(a: &Operation, b: &Operation) -> Option<Vec<Operation>> {
         }
         // Anything else on the new model changes what it is created as.
         (Operation::CreateModel(m), op) => {
-            let target = match op {
-                Operation::RenameModel { old, .. } => old,
-                Operation::AddField { model, .. }
-                | Operation::RemoveField { model, .. }
-                | Operation::AlterField { model, .. }
-                | Operation::RenameField { model, .. }
-                | Operation::AddIndex { model, .. }
-                | Operation::RemoveIndex { model, .. }
-                | Operation::AddConstraint { model, .. }
-                | Operation::RemoveConstraint { model, .. }
-                | Operation::AlterUniqueTogether { model, .. }
-                | Operation::AddManyToMany { model, .. }
-                | Operation::RemoveManyToMany { model, .. } => model,
-                _ => return None,
-            };
+            let target = op.model()?;
             if !target.eq_ignore_ascii_case(&m.name) {
                 return None;
             }
@@ -155,13 +114,9 @@ pub fn optimize(mut ops: Vec<Operation>) -> Vec<Operation> {
 /// `app`'s migrations up to the one whose name begins with `upto`, squashed into one
 /// that replaces them.
 pub fn squash(graph: &Graph, app: &str, upto: &str) -> Result<Migration> {
+    let last = graph.find(app, upto)?;
     let order: Vec<Key> = graph.order()?.into_iter().filter(|k| k.0 == app).collect();
-    let end = order
-        .iter()
-        .position(|k| k.1.starts_with(upto))
-        .ok_or_else(|| {
-            Error::Migration(format!("{app} has no migration beginning with `{upto}`"))
-        })?;
+    let end = order.iter().position(|k| *k == last).unwrap_or(0);
     let keys = &order[..=end];
     if keys.len() < 2 {
         return Err(Error::Migration(format!(

@@ -83,13 +83,3 @@ pub struct OrderItem {
     #[field(max_digits = 10, decimal_places = 2)]
     pub price: Decimal,
 }
-
-/// Every model of the app, in the order their tables are made.
-pub fn all() -> Vec<&'static galvani::orm::meta::ModelMeta> {
-    vec![
-        Category::meta(),
-        Product::meta(),
-        Order::meta(),
-        OrderItem::meta(),
-    ]
-}
