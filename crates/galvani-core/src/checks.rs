@@ -236,6 +236,7 @@ fn security(s: &Settings, deploy: bool, out: &mut Vec<CheckMessage>) {
         ("body_limit", mw.body_limit),
         ("allowed_hosts", mw.allowed_hosts),
         ("security_headers", mw.security_headers),
+        ("csrf", mw.csrf),
     ]
     .into_iter()
     .filter(|(_, on)| !mw.on(*on))

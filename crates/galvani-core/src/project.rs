@@ -230,6 +230,11 @@ impl Project {
             Arc::new(apps.clone()),
         );
 
+        let csrf_exempt: Vec<String> = defs
+            .iter()
+            .filter(|d| d.csrf_exempt)
+            .map(|d| d.pattern.as_str().to_owned())
+            .collect();
         let router = build_router(&settings, defs, &statics, &infos);
         let template_layer = TemplateLayer::new(templates.clone(), processors);
         let templated = template_layer.layer(router.clone());
@@ -250,7 +255,15 @@ impl Project {
         for wrap in self.wraps.into_iter().rev() {
             service = wrap(service);
         }
-        let core = default_stack(&settings, state.clone(), templates, infos, service, direct);
+        let core = default_stack(
+            &settings,
+            state.clone(),
+            templates,
+            infos,
+            service,
+            direct,
+            &csrf_exempt,
+        );
 
         let commands = collect_commands(&apps)?;
         Ok(Site::new(state, core, commands))
@@ -511,6 +524,7 @@ fn default_stack(
     infos: Arc<Vec<RouteInfo>>,
     inner: SiteService,
     mut direct: Option<Direct>,
+    csrf_exempt: &[String],
 ) -> Arc<Core> {
     let mw = &settings.middleware;
     let compress = mw.on(mw.compression);
@@ -527,7 +541,10 @@ fn default_stack(
     }
     let inner = Inner::new(chain, direct, compress);
     let pages = ErrorPages::new(settings, templates, infos);
-    Arc::new(Core::new(settings, state, pages, inner))
+    let csrf = mw
+        .on(mw.csrf)
+        .then(|| crate::csrf::Csrf::new(settings, csrf_exempt));
+    Arc::new(Core::new(settings, state, pages, inner, csrf))
 }
 
 /// gzip / brotli for clients that accept them. A request without `Accept-Encoding` skips

@@ -46,6 +46,7 @@ pub struct TestClient {
     jar: Arc<Mutex<CookieJar>>,
     host: String,
     follow: bool,
+    enforce_csrf: bool,
 }
 
 impl std::fmt::Debug for TestClient {
@@ -88,6 +89,7 @@ impl TestClient {
             jar: Arc::default(),
             host,
             follow: false,
+            enforce_csrf: false,
         }
     }
 
@@ -99,6 +101,15 @@ impl TestClient {
     /// Follow redirects by default for every request of this client.
     pub fn following_redirects(mut self) -> Self {
         self.follow = true;
+        self
+    }
+
+    /// Whether the client leaves CSRF to the test. By default it behaves like a browser
+    /// on a page of the site: unsafe requests carry the `X-CSRF-Token` header matching its
+    /// CSRF cookie (made when it has none). With `true` it sends only what the test
+    /// adds, for testing the protection itself.
+    pub fn enforce_csrf(mut self, enforce: bool) -> Self {
+        self.enforce_csrf = enforce;
         self
     }
 
@@ -167,6 +178,17 @@ impl TestClient {
         *self.jar() = CookieJar::new();
     }
 
+    /// The CSRF secret in the jar, put there first when missing (as a page's render would).
+    fn csrf_secret(&self) -> String {
+        let name = self.site.settings().csrf.cookie_name.clone();
+        if let Some(secret) = self.cookie(&name) {
+            return secret;
+        }
+        let secret = crate::signing::random_token(32);
+        self.set_cookie(&name, &secret);
+        secret
+    }
+
     fn jar(&self) -> std::sync::MutexGuard<'_, CookieJar> {
         self.jar.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -233,6 +255,12 @@ impl TestClient {
             req.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
+        if !self.enforce_csrf && !is_safe(method) && !headers.contains_key("x-csrf-token") {
+            let token = self.csrf_secret();
+            if let Ok(v) = HeaderValue::from_str(&token) {
+                req.headers_mut().insert("x-csrf-token", v);
+            }
+        }
         if let Some(cookies) = self.cookie_header(&path) {
             req.headers_mut().insert(header::COOKIE, cookies);
         }
@@ -247,6 +275,13 @@ impl TestClient {
         self.store_cookies(&parts.headers);
         Ok(Raw { parts, body: bytes })
     }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 struct Raw {

@@ -164,6 +164,25 @@ pub enum Error {
         /// What it printed before failing.
         output: String,
     },
+
+    /// A signed value (cookie, token, link) was changed, malformed, or signed with a key
+    /// this site does not have.
+    #[error(
+        "the signed value was refused: {reason} (it was changed, or signed with another secret key; a rotated key belongs in `secret_key_fallbacks`)"
+    )]
+    BadSignature {
+        /// Which part of the check failed.
+        reason: &'static str,
+    },
+
+    /// A signed value was genuine but older than allowed.
+    #[error("the signed value has expired: it is {age:?} old and at most {max_age:?} is accepted")]
+    SignatureExpired {
+        /// How old it is.
+        age: std::time::Duration,
+        /// The maximum age accepted.
+        max_age: std::time::Duration,
+    },
 }
 
 impl Error {

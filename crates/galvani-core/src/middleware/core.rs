@@ -4,7 +4,7 @@
 //! 1. the site handle is put on the request (for extractors and middleware);
 //! 2. request id; 3. access log;
 //! 4. allowed hosts (400); 5. HTTPS redirect (301);
-//! 6. body limit (413); 7. timeout (503, timed only once the handler waits); 8. panics become 500s;
+//! 6. body limit (413); CSRF checks on unsafe methods (403, `csrf/`); 7. timeout (503, timed only once the handler waits); 8. panics become 500s;
 //! 9. error reports become pages (debug page, `{status}.html`, or JSON);
 //! 10. security headers and HSTS on every response, error pages included.
 //!
@@ -28,6 +28,7 @@ use super::panic;
 use super::request_id::RequestIds;
 use super::security_headers::SecurityHeaders;
 use super::timeout;
+use crate::csrf::Csrf;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
 use crate::settings::Settings;
@@ -41,8 +42,10 @@ pub(crate) struct Core {
     hosts: Option<AllowedHosts>,
     security: Option<SecurityHeaders>,
     body_limit: Option<u64>,
+    use_forwarded_host: bool,
     timeout: Option<Duration>,
     pages: ErrorPages,
+    csrf: Option<Csrf>,
 }
 
 impl Core {
@@ -51,6 +54,7 @@ impl Core {
         site: SiteState,
         pages: ErrorPages,
         inner: Inner,
+        csrf: Option<Csrf>,
     ) -> Self {
         let mw = &settings.middleware;
         Core {
@@ -71,6 +75,7 @@ impl Core {
                     mw.on(mw.compression),
                 )
             }),
+            use_forwarded_host: settings.security.use_x_forwarded_host,
             body_limit: mw
                 .on(mw.body_limit)
                 .then_some(settings.server.max_body_size.bytes()),
@@ -79,6 +84,7 @@ impl Core {
                 .then_some(settings.server.request_timeout.as_duration())
                 .filter(|d| !d.is_zero()),
             pages,
+            csrf,
         }
     }
 
@@ -106,6 +112,14 @@ impl Core {
             .is_some_and(|s| s.is_secure(req.uri(), &head));
         let early = self.gate(req.uri(), &head, secure);
         let accepts_encoding = head.accept_encoding;
+        let csrf = self.csrf.as_ref().map(|csrf| {
+            let host = super::hosts::request_host(&head, req.uri(), self.use_forwarded_host);
+            let pending = csrf.pending(&req, host, secure);
+            (csrf, csrf.token_for(req.headers()), pending)
+        });
+        if let Some((_, token, _)) = &csrf {
+            req.extensions_mut().insert(token.clone());
+        }
         req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
@@ -120,6 +134,11 @@ impl Core {
                         && let Err(len) = body_limit::check(&mut req, limit)
                     {
                         return too_large(len, limit);
+                    }
+                    if let Some((csrf, _, Some(pending))) = &csrf
+                        && let Err(refused) = csrf.verify(&mut req, pending).await
+                    {
+                        return refused;
                     }
                     let call = self.inner.call(req, snapshot.head(), accepts_encoding);
                     match self.timeout {
@@ -137,6 +156,9 @@ impl Core {
         };
 
         let mut res = self.pages.render(res, &snapshot);
+        if let Some((csrf, token, _)) = &csrf {
+            csrf.finish(token, &mut res, secure);
+        }
         let id_header = id.as_ref().map(|id| (X_REQUEST_ID, id.header_value()));
         match &self.security {
             Some(security) => security.apply(&mut res, secure, id_header),

@@ -52,6 +52,8 @@ pub(crate) struct RouteDef {
     pub(crate) name: Option<String>,
     pub(crate) handlers: Vec<(&'static str, &'static str)>,
     pub(crate) router: MethodRouter,
+    /// Unsafe requests to this path skip the CSRF checks ([`Routes::csrf_exempt`]).
+    pub(crate) csrf_exempt: bool,
 }
 
 /// A group of routes: an app's `urls.rs`, or a part of one. Routes may carry names;
@@ -123,6 +125,7 @@ impl Routes {
             name: None,
             handlers,
             router: method_route.inner,
+            csrf_exempt: false,
         });
         self.last = Some(self.defs.len() - 1);
         self
@@ -159,6 +162,26 @@ impl Routes {
             return self;
         }
         def.name = Some(name.to_owned());
+        self
+    }
+
+    /// Exempts the route added just before from the CSRF checks, for every method: for
+    /// endpoints other sites must post to (a payment provider's webhook), which then have
+    /// to authenticate the caller themselves (a signature header, say). Nothing else turns
+    /// CSRF protection off for a route.
+    ///
+    /// ```
+    /// use galvani_core::prelude::*;
+    /// async fn paid() -> &'static str { "ok" }
+    /// let routes = Routes::new().route("/hooks/payment", post(paid)).csrf_exempt();
+    /// ```
+    pub fn csrf_exempt(mut self) -> Self {
+        match self.last {
+            Some(i) => self.defs[i].csrf_exempt = true,
+            None => self
+                .problems
+                .push("`.csrf_exempt()` must follow a `.route(...)` that succeeded".to_owned()),
+        }
         self
     }
 
@@ -238,6 +261,7 @@ impl Routes {
             }
             existing.router = std::mem::take(&mut existing.router).merge(def.router);
             existing.handlers.extend(def.handlers);
+            existing.csrf_exempt |= def.csrf_exempt;
             if existing.name.is_none() {
                 existing.name = def.name;
             }

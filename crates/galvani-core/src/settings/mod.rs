@@ -46,8 +46,8 @@ use toml::{Table, Value};
 
 pub use layers::Origin;
 pub use sections::{
-    CorsSettings, DatabaseSettings, LogFormat, LogSettings, MiddlewareSettings, SecuritySettings,
-    ServerSettings, StaticSettings, TemplateSettings, UndefinedVariables,
+    CorsSettings, CsrfSettings, DatabaseSettings, LogFormat, LogSettings, MiddlewareSettings,
+    SecuritySettings, ServerSettings, StaticSettings, TemplateSettings, UndefinedVariables,
 };
 pub use values::{ByteSize, Seconds, Secret, string_or_list, url_without_password};
 
@@ -92,6 +92,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// `[cors]`
     pub cors: CorsSettings,
+    /// `[csrf]`
+    pub csrf: CsrfSettings,
     /// `[templates]`
     pub templates: TemplateSettings,
     /// `[static]`
@@ -149,6 +151,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             security: SecuritySettings::default(),
             cors: CorsSettings::default(),
+            csrf: CsrfSettings::default(),
             templates: TemplateSettings::default(),
             static_files: StaticSettings::default(),
             middleware: MiddlewareSettings::default(),
@@ -733,6 +736,7 @@ fn known_fields<T: DeserializeOwned>(parent: &str) -> Vec<&'static str> {
         "server" => fields_of::<ServerSettings>(),
         "security" => fields_of::<SecuritySettings>(),
         "cors" => fields_of::<CorsSettings>(),
+        "csrf" => fields_of::<CsrfSettings>(),
         "templates" => fields_of::<TemplateSettings>(),
         "static" => fields_of::<StaticSettings>(),
         "middleware" => fields_of::<MiddlewareSettings>(),

@@ -94,6 +94,34 @@ impl Default for SecuritySettings {
     }
 }
 
+/// `[csrf]`: cross-site request forgery protection (see [`crate::csrf`]).
+///
+/// ```toml
+/// [csrf]
+/// trusted_origins = ["https://pay.example.com"]   # origins allowed to post here
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CsrfSettings {
+    /// The cookie holding the secret the tokens are checked against.
+    pub cookie_name: String,
+    /// How long the cookie lives.
+    pub cookie_age: Seconds,
+    /// Other origins (`https://host[:port]`) whose pages may send unsafe requests here.
+    #[serde(deserialize_with = "string_or_list")]
+    pub trusted_origins: Vec<String>,
+}
+
+impl Default for CsrfSettings {
+    fn default() -> Self {
+        CsrfSettings {
+            cookie_name: "csrftoken".to_owned(),
+            cookie_age: Seconds::new(365 * 24 * 3600),
+            trusted_origins: Vec::new(),
+        }
+    }
+}
+
 /// `[cors]`: cross-origin requests. With no allowed origins, CORS stays off and browsers
 /// keep their same-origin rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -223,6 +251,8 @@ pub struct MiddlewareSettings {
     pub compression: bool,
     /// CORS from `[cors]` (only when origins are configured).
     pub cors: bool,
+    /// CSRF checks on unsafe methods (see [`crate::csrf`]).
+    pub csrf: bool,
 }
 
 impl Default for MiddlewareSettings {
@@ -237,6 +267,7 @@ impl Default for MiddlewareSettings {
             security_headers: true,
             compression: true,
             cors: true,
+            csrf: true,
         }
     }
 }

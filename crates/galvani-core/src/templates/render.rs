@@ -19,6 +19,7 @@ use tower::{Layer, Service};
 
 use super::Templates;
 use super::context::{ContextProcessor, RequestInfo, to_value};
+use crate::csrf::CsrfToken;
 use crate::error::HttpError;
 
 /// A response rendered from a template, like Django's `render(request, name, context)`.
@@ -89,6 +90,13 @@ pub struct RenderedTemplate {
     pub context: Value,
 }
 
+/// What a render takes from the request before the handler runs: the context
+/// processors' values and the CSRF handle.
+pub(crate) struct Extra {
+    values: Vec<Value>,
+    csrf: Option<CsrfToken>,
+}
+
 /// The per-response CSP nonce a rendered template saw as `csp_nonce`; the security-headers
 /// middleware adds it to `script-src` and `style-src`.
 #[derive(Debug, Clone)]
@@ -111,8 +119,11 @@ impl TemplateLayer {
     }
 
     /// The context processors' values for `req` (taken before the handler consumes it).
-    pub(crate) fn context(&self, req: &Request) -> Vec<Value> {
-        self.processors.iter().map(|p| p.call(req)).collect()
+    pub(crate) fn context(&self, req: &Request) -> Extra {
+        Extra {
+            values: self.processors.iter().map(|p| p.call(req)).collect(),
+            csrf: req.extensions().get::<CsrfToken>().cloned(),
+        }
     }
 
     /// Renders `res` when it is a pending [`Template`]; `info` is asked for only then.
@@ -120,7 +131,7 @@ impl TemplateLayer {
         &self,
         res: &mut Response,
         info: impl FnOnce() -> RequestInfo,
-        extra: Vec<Value>,
+        extra: Extra,
     ) {
         if let Some(Pending(template)) = res.extensions_mut().remove::<Pending>() {
             render(&self.templates, &template, info(), extra, res);
@@ -175,7 +186,7 @@ pin_project_lite::pin_project! {
     pub struct TemplateFuture<F> {
         #[pin]
         inner: F,
-        state: Option<(TemplateLayer, RequestInfo, Vec<Value>)>,
+        state: Option<(TemplateLayer, RequestInfo, Extra)>,
     }
 }
 
@@ -203,18 +214,21 @@ fn render(
     templates: &Templates,
     template: &Template,
     info: RequestInfo,
-    extra: Vec<Value>,
+    extra: Extra,
     res: &mut Response,
 ) {
     let nonce = new_nonce();
+    let [input, token] = crate::csrf::template_functions(extra.csrf);
     let base = Value::from_pairs([
         ("request", Value::from_object(info)),
         ("csp_nonce", Value::from(nonce.clone())),
+        input,
+        token,
     ]);
     // `merge_maps` lets the last map win: built-ins, then processors, then the handler's.
-    let mut layers = Vec::with_capacity(extra.len() + 2);
+    let mut layers = Vec::with_capacity(extra.values.len() + 2);
     layers.push(base);
-    layers.extend(extra);
+    layers.extend(extra.values);
     layers.push(template.context.clone());
     let rendered = RenderedTemplate {
         name: template.name.to_string(),

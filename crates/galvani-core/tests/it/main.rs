@@ -3,6 +3,7 @@
 mod support;
 
 mod commands;
+mod csrf;
 mod errors;
 mod middleware;
 mod routing;

@@ -385,12 +385,19 @@ fn streamed(path: &str, content_type: &str, body: String) -> http::Request<Body>
         .chunks(10)
         .map(|c| Ok(Bytes::copy_from_slice(c)))
         .collect();
-    http::Request::builder()
+    // A browser's CSRF cookie; the token goes in the header except for forms, where the
+    // CSRF check reads it from the (limited) body itself.
+    let secret = galvani_core::signing::random_token(32);
+    let mut req = http::Request::builder()
         .method("POST")
         .uri(path)
         .header("host", "localhost")
         .header("content-type", content_type)
-        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .header("cookie", format!("csrftoken={secret}"));
+    if content_type != "application/x-www-form-urlencoded" {
+        req = req.header("x-csrf-token", secret);
+    }
+    req.body(Body::from_stream(futures_util::stream::iter(chunks)))
         .unwrap()
 }
 

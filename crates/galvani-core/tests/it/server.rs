@@ -164,7 +164,7 @@ async fn chunked_body_over_the_limit_gets_413() {
         .routes(Routes::new().route("/echo", post(|body: String| async move { body })));
     let server = start(project).await;
     let mut request =
-        b"POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: csrftoken=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\nX-CSRF-Token: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\nTransfer-Encoding: chunked\r\n\r\n"
             .to_vec();
     for _ in 0..10 {
         request.extend_from_slice(b"14\r\nxxxxxxxxxxxxxxxxxxxx\r\n");
@@ -175,7 +175,7 @@ async fn chunked_body_over_the_limit_gets_413() {
 
     let res = exchange(
         server.addr,
-        b"POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nsmall\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: csrftoken=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\nX-CSRF-Token: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nsmall\r\n0\r\n\r\n",
     )
     .await;
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");

@@ -286,7 +286,7 @@ async fn check_deploy_lists_the_unsafe_settings_of_a_dev_project() {
 async fn check_deploy_lists_each_weakened_protection() {
     let toml = prod_toml(
         "[security]\nx_frame_options = \"SAMEORIGIN\"\ncontent_security_policy = \"\"\n\
-         [cors]\nallowed_origins = [\"*\"]\n[middleware]\ntimeout = false\n",
+         [cors]\nallowed_origins = [\"*\"]\n[middleware]\ntimeout = false\ncsrf = false\n",
     )
     .replace(
         "allowed_hosts = [\"testserver\"]",
@@ -310,6 +310,7 @@ async fn check_deploy_lists_each_weakened_protection() {
     }
     assert!(!ids.contains(&"security.W001"), "debug is off:\n{out}");
     assert!(out.contains("timeout"), "W008 names the switch:\n{out}");
+    assert!(out.contains("csrf"), "W008 names CSRF switched off:\n{out}");
 }
 
 #[tokio::test]

@@ -1,0 +1,298 @@
+//! The Core's CSRF step: which requests are checked, the origin and token checks, and
+//! the cookie on the way out.
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::header::{COOKIE, ORIGIN, REFERER, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+use super::body::token_field;
+use super::token::{CsrfToken, SECRET_LEN, decode_secret, matches};
+use super::{FIELD_NAME, HEADER_NAME};
+use crate::error::ErrorReport;
+use crate::settings::Settings;
+
+/// The CSRF configuration, built once from the settings and the exempt routes.
+pub(crate) struct Csrf {
+    cookie_name: String,
+    cookie_age: u64,
+    /// Lowercased `scheme://host[:port]` origins accepted besides the site's own.
+    trusted: Vec<String>,
+    exempt: matchit::Router<()>,
+}
+
+/// What the Core remembers of a request that must be checked.
+pub(crate) struct Pending {
+    /// `scheme://host` of this site as the request addressed it.
+    own_origin: String,
+    secure: bool,
+}
+
+impl Csrf {
+    /// `exempt`: the path patterns (matchit syntax) of routes that opted out.
+    pub(crate) fn new(settings: &Settings, exempt: &[String]) -> Self {
+        let mut router = matchit::Router::new();
+        for path in exempt {
+            // Patterns were validated when the routes were collected.
+            let _ = router.insert(path.as_str(), ());
+        }
+        Csrf {
+            cookie_name: settings.csrf.cookie_name.clone(),
+            cookie_age: settings.csrf.cookie_age.as_duration().as_secs(),
+            trusted: settings
+                .csrf
+                .trusted_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            exempt: router,
+        }
+    }
+
+    /// The request's handle, holding the secret from its cookie.
+    pub(crate) fn token_for(&self, headers: &HeaderMap) -> CsrfToken {
+        CsrfToken::new(self.cookie_secret(headers))
+    }
+
+    /// `Some` when `req` must be checked: an unsafe method on a route that did not opt out.
+    pub(crate) fn pending(
+        &self,
+        req: &Request,
+        host: Option<&str>,
+        secure: bool,
+    ) -> Option<Pending> {
+        let safe = matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        );
+        if safe || self.exempt.at(req.uri().path()).is_ok() {
+            return None;
+        }
+        let scheme = if secure { "https" } else { "http" };
+        Some(Pending {
+            own_origin: format!("{scheme}://{}", host.unwrap_or("").to_ascii_lowercase()),
+            secure,
+        })
+    }
+
+    /// Runs both checks; the error is the 403 response.
+    pub(crate) async fn verify(
+        &self,
+        req: &mut Request,
+        pending: &Pending,
+    ) -> Result<(), Response> {
+        self.check_origin(req.headers(), pending).map_err(refuse)?;
+        let secret = self
+            .cookie_secret(req.headers())
+            .ok_or_else(|| refuse(format!(
+                "the CSRF cookie `{}` is missing: load the page with the form from this site first (the browser may be blocking cookies)",
+                self.cookie_name
+            )))?;
+        let submitted = match header_token(req.headers()) {
+            Some(token) => Some(token),
+            None => token_field(req).await.map_err(|e| {
+                let mut report = ErrorReport::new(e.0, "The request body could not be read.");
+                report.causes.push(e.1);
+                report.into_response()
+            })?,
+        };
+        let Some(submitted) = submitted else {
+            return Err(refuse(format!(
+                "the request has no CSRF token: put `{{{{ csrf_input() }}}}` inside the <form> (the `{FIELD_NAME}` field), or send the `X-CSRF-Token` header from JavaScript"
+            )));
+        };
+        if matches(&submitted, &secret) {
+            Ok(())
+        } else {
+            Err(refuse(
+                "the CSRF token does not match the cookie: the page may be out of date (reload it), or the token belongs to another browser or to a session before logging in".to_owned(),
+            ))
+        }
+    }
+
+    /// Sets the cookie when the request's secret was created or rotated.
+    pub(crate) fn finish(
+        &self,
+        token: &CsrfToken,
+        res: &mut axum::response::Response,
+        secure: bool,
+    ) {
+        let Some(secret) = token.cookie_to_send() else {
+            return;
+        };
+        let mut cookie = format!(
+            "{}={secret}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
+            self.cookie_name, self.cookie_age
+        );
+        if secure {
+            cookie.push_str("; Secure");
+        }
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(SET_COOKIE, value);
+            // A page carrying a token is this browser's alone.
+            res.headers_mut()
+                .append(VARY, HeaderValue::from_static("Cookie"));
+        }
+    }
+
+    fn check_origin(&self, headers: &HeaderMap, pending: &Pending) -> Result<(), String> {
+        let own = &pending.own_origin;
+        if let Some(origin) = headers.get(ORIGIN) {
+            let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+            let lowered = origin.to_ascii_lowercase();
+            if lowered == *own || self.trusted.contains(&lowered) {
+                return Ok(());
+            }
+            return Err(format!(
+                "the request came from `{origin}`, but this site is `{own}`: a page on another site cannot send it here; if that origin is yours, add it to `csrf.trusted_origins`"
+            ));
+        }
+        if let Some(site) = headers.get("sec-fetch-site") {
+            return match site.as_bytes() {
+                b"same-origin" | b"none" => Ok(()),
+                other => Err(format!(
+                    "the browser says the request came from another site (Sec-Fetch-Site: {}) and it has no Origin this site trusts",
+                    String::from_utf8_lossy(other)
+                )),
+            };
+        }
+        if pending.secure {
+            let referer = headers.get(REFERER).and_then(|v| v.to_str().ok());
+            let same = referer.is_some_and(|r| {
+                r.to_ascii_lowercase()
+                    .strip_prefix(own.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            });
+            if !same {
+                return Err(format!(
+                    "an HTTPS request without an Origin header needs a Referer from this site (`{own}`); it had {}",
+                    referer.map_or("none".to_owned(), |r| format!("`{r}`"))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn cookie_secret(&self, headers: &HeaderMap) -> Option<[u8; SECRET_LEN]> {
+        cookie_value(headers, &self.cookie_name).and_then(decode_secret)
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers (HTTP/2 may send several).
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v.trim_matches('"'))
+        })
+}
+
+fn header_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(HEADER_NAME)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn refuse(cause: String) -> Response {
+    let mut report = ErrorReport::new(
+        StatusCode::FORBIDDEN,
+        "CSRF verification failed. The request was refused.",
+    );
+    report.causes.push(cause);
+    report.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csrf(trusted: &[&str]) -> Csrf {
+        let mut settings = Settings::default();
+        settings.csrf.trusted_origins = trusted.iter().map(|s| s.to_string()).collect();
+        Csrf::new(&settings, &["/hooks/{name}".to_owned()])
+    }
+
+    fn check(csrf: &Csrf, headers: &[(&str, &str)], secure: bool) -> Result<(), String> {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        let scheme = if secure { "https" } else { "http" };
+        let pending = Pending {
+            own_origin: format!("{scheme}://shop.example"),
+            secure,
+        };
+        csrf.check_origin(&map, &pending)
+    }
+
+    #[test]
+    fn origins_are_compared_with_the_site_and_the_trusted_list() {
+        let c = csrf(&["https://pay.example"]);
+        assert!(check(&c, &[("origin", "http://shop.example")], false).is_ok());
+        assert!(check(&c, &[("origin", "http://SHOP.example")], false).is_ok());
+        assert!(check(&c, &[("origin", "https://pay.example")], true).is_ok());
+        let err = check(&c, &[("origin", "https://evil.example")], false).unwrap_err();
+        assert!(err.contains("evil.example"), "{err}");
+        assert!(check(&c, &[("origin", "null")], false).is_err());
+        // The scheme matters: an HTTP page cannot post to the HTTPS site.
+        assert!(check(&c, &[("origin", "http://shop.example")], true).is_err());
+    }
+
+    #[test]
+    fn fetch_metadata_and_referer_are_used_without_origin() {
+        let c = csrf(&[]);
+        assert!(check(&c, &[("sec-fetch-site", "same-origin")], false).is_ok());
+        assert!(check(&c, &[("sec-fetch-site", "cross-site")], false).is_err());
+        assert!(check(&c, &[("sec-fetch-site", "same-site")], false).is_err());
+        assert!(check(&c, &[], false).is_ok());
+        assert!(check(&c, &[], true).is_err());
+        assert!(check(&c, &[("referer", "https://shop.example/cart")], true).is_ok());
+        assert!(check(&c, &[("referer", "https://shop.example.evil/")], true).is_err());
+    }
+
+    #[test]
+    fn only_unsafe_methods_on_routes_not_exempt_are_checked() {
+        let c = csrf(&[]);
+        let req = |m: Method, path: &str| {
+            Request::builder()
+                .method(m)
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        assert!(
+            c.pending(&req(Method::GET, "/"), Some("h"), false)
+                .is_none()
+        );
+        assert!(
+            c.pending(&req(Method::POST, "/"), Some("h"), false)
+                .is_some()
+        );
+        assert!(
+            c.pending(&req(Method::DELETE, "/x"), Some("h"), false)
+                .is_some()
+        );
+        assert!(
+            c.pending(&req(Method::POST, "/hooks/stripe"), Some("h"), false)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn cookies_are_found_among_several() {
+        let mut map = HeaderMap::new();
+        map.append(COOKIE, "a=1; csrftoken=xyz".parse().unwrap());
+        map.append(COOKIE, "b=2".parse().unwrap());
+        assert_eq!(cookie_value(&map, "csrftoken"), Some("xyz"));
+        assert_eq!(cookie_value(&map, "b"), Some("2"));
+        assert_eq!(cookie_value(&map, "c"), None);
+    }
+}
