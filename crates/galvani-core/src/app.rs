@@ -21,7 +21,12 @@
 //! are listed explicitly and in order; the order decides template and static-file lookup
 //! (earlier apps win) and the order of `ready` calls.
 
+use std::convert::Infallible;
 use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
 
 use serde::de::DeserializeOwned;
 
@@ -32,6 +37,7 @@ use crate::error::Error;
 use crate::routing::Routes;
 use crate::settings::Settings;
 use crate::site::DataMap;
+use crate::site::SiteService;
 use crate::templates::ContextProcessor;
 
 /// A part of a project: routes, templates, static files, settings, commands and checks.
@@ -140,6 +146,7 @@ pub struct ReadyContext<'a> {
     pub(crate) settings: &'a Settings,
     pub(crate) data: &'a mut DataMap,
     pub(crate) processors: &'a mut Vec<ContextProcessor>,
+    pub(crate) wraps: &'a mut Vec<crate::project::Wrap>,
 }
 
 impl ReadyContext<'_> {
@@ -162,6 +169,30 @@ impl ReadyContext<'_> {
     /// Adds values to every template's context (see [`ContextProcessor`]).
     pub fn context_processor(&mut self, processor: ContextProcessor) {
         self.processors.push(processor);
+    }
+
+    /// Adds a tower layer around every request, like [`Project::layer`](crate::Project::layer).
+    /// Apps' layers run in the order the apps were installed, before the project's own
+    /// middleware: sessions, then the user on the request, then whatever the project adds.
+    pub fn layer<L>(&mut self, layer: L)
+    where
+        L: Layer<SiteService> + Send + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.wraps.push(crate::project::wrap_layer(layer));
+    }
+
+    /// Adds an Express-style middleware function around every request (see
+    /// [`ReadyContext::layer`] for the order).
+    pub fn middleware<F, Fut>(&mut self, f: F)
+    where
+        F: Fn(Request, axum::middleware::Next) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        self.layer(axum::middleware::from_fn(f));
     }
 }
 

@@ -228,6 +228,61 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for ClientAddr {
     }
 }
 
+/// The value of cookie `name` in a request's `Cookie` headers (HTTP/2 may send several),
+/// for middleware; handlers usually get cookies through the session.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("cookie", "theme=dark; lang=en".parse().unwrap());
+/// assert_eq!(galvani_core::extract::cookie(&headers, "lang"), Some("en"));
+/// assert_eq!(galvani_core::extract::cookie(&headers, "sessionid"), None);
+/// ```
+pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v.trim_matches('"'))
+        })
+}
+
+/// Whether the request came over HTTPS (directly, or through the proxy named by
+/// `security.proxy_ssl_header`): cookies set for it are marked `Secure`.
+///
+/// ```
+/// use galvani_core::extract::Secure;
+/// async fn scheme(Secure(https): Secure) -> &'static str {
+///     if https { "https" } else { "http" }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Secure(pub bool);
+
+impl Secure {
+    /// The flag from a request's extensions, for middleware (false outside the default stack).
+    pub fn of(extensions: &http::Extensions) -> bool {
+        RequestContext::of(extensions).is_some_and(|c| c.secure)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Secure {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Secure(Secure::of(&parts.extensions)))
+    }
+}
+
+impl ClientAddr {
+    /// The client's address from a request's extensions, for middleware.
+    pub fn of(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
+        RequestContext::of(extensions).and_then(|c| c.peer)
+    }
+}
+
 macro_rules! from_site {
     ($($ty:ty => $get:expr),* $(,)?) => {$(
         impl<S: Send + Sync> FromRequestParts<S> for $ty {

@@ -24,7 +24,7 @@ use crate::site::{DataMap, Site, SiteService, SiteState};
 use crate::staticfiles::StaticFiles;
 use crate::templates::{ContextProcessor, TemplateLayer, Templates};
 
-type Wrap = Box<dyn FnOnce(SiteService) -> SiteService + Send>;
+pub(crate) type Wrap = Box<dyn FnOnce(SiteService) -> SiteService + Send>;
 
 /// A project: settings, apps in order, project-level routes and middleware.
 ///
@@ -141,13 +141,7 @@ impl Project {
         <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
-        self.wraps.push(Box::new(move |inner: SiteService| {
-            let svc = layer
-                .layer(inner)
-                .map_response(IntoResponse::into_response)
-                .map_err(Into::into);
-            SiteService::new(svc)
-        }));
+        self.wraps.push(wrap_layer(layer));
         self
     }
 
@@ -179,6 +173,7 @@ impl Project {
 
         let mut data = self.data;
         let mut processors = self.processors;
+        let mut wraps = Vec::new();
         for app in &apps {
             if let Some(spec) = app.settings() {
                 (spec.load)(&settings, app.label(), &mut data)?;
@@ -187,6 +182,7 @@ impl Project {
                 settings: &settings,
                 data: &mut data,
                 processors: &mut processors,
+                wraps: &mut wraps,
             })?;
         }
 
@@ -248,11 +244,12 @@ impl Project {
         } else {
             SiteService::new(templated.clone())
         };
-        let direct = self
-            .wraps
+        // Apps' middleware runs first (sessions, then the user), then the project's own.
+        wraps.extend(self.wraps);
+        let direct = wraps
             .is_empty()
             .then(|| Direct::new(router, template_layer, lift));
-        for wrap in self.wraps.into_iter().rev() {
+        for wrap in wraps.into_iter().rev() {
             service = wrap(service);
         }
         let core = default_stack(
@@ -268,6 +265,24 @@ impl Project {
         let commands = collect_commands(&apps)?;
         Ok(Site::new(state, core, commands))
     }
+}
+
+/// A tower layer as a step of the project's middleware chain.
+pub(crate) fn wrap_layer<L>(layer: L) -> Wrap
+where
+    L: Layer<SiteService> + Send + 'static,
+    L::Service: Service<Request> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+    <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+    <L::Service as Service<Request>>::Future: Send + 'static,
+{
+    Box::new(move |inner: SiteService| {
+        let svc = layer
+            .layer(inner)
+            .map_response(IntoResponse::into_response)
+            .map_err(Into::into);
+        SiteService::new(svc)
+    })
 }
 
 /// Every app's commands; a name used twice, or a built-in's name, is an error.

@@ -119,6 +119,9 @@ pub(crate) struct RequestContext {
     pub(crate) id: Option<crate::middleware::RequestId>,
     /// The client's address, when the request came through Galvani's server.
     pub(crate) peer: Option<SocketAddr>,
+    /// Whether the client reached the site over HTTPS (directly or through the trusted
+    /// proxy's header).
+    pub(crate) secure: bool,
 }
 
 impl RequestContext {

@@ -32,12 +32,16 @@
 //! | `galvani` | this facade: the prelude and re-exports |
 //! | `galvani-core` | apps, routing, middleware, settings, templates, static files, server, CLI, test client |
 //! | `galvani-orm` | models, QuerySets and the database, here as [`orm`] |
+//! | `galvani-sessions` | sessions (database, Redis, signed cookie), here as [`sessions`] |
 //! | `galvani-macros` | `#[derive(Model)]` (its code in `galvani-macros-core`) |
 
 pub use galvani_core::*;
 
 /// The ORM: models, QuerySets, the database handle. See `docs/topics/models.md`.
 pub use galvani_orm as orm;
+
+/// Sessions: `Sessions` (the app) and `Session` (the extractor). See `docs/topics/auth.md`.
+pub use galvani_sessions as sessions;
 
 /// Everything a project usually imports.
 pub mod prelude {

@@ -3,7 +3,7 @@
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::header::{COOKIE, ORIGIN, REFERER, SET_COOKIE, VARY};
+use http::header::{ORIGIN, REFERER, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::body::token_field;
@@ -174,21 +174,8 @@ impl Csrf {
     }
 
     fn cookie_secret(&self, headers: &HeaderMap) -> Option<[u8; SECRET_LEN]> {
-        cookie_value(headers, &self.cookie_name).and_then(decode_secret)
+        crate::extract::cookie(headers, &self.cookie_name).and_then(decode_secret)
     }
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers (HTTP/2 may send several).
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then_some(v.trim_matches('"'))
-        })
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {
@@ -210,6 +197,7 @@ fn refuse(cause: String) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::COOKIE;
 
     fn csrf(trusted: &[&str]) -> Csrf {
         let mut settings = Settings::default();
@@ -291,8 +279,8 @@ mod tests {
         let mut map = HeaderMap::new();
         map.append(COOKIE, "a=1; csrftoken=xyz".parse().unwrap());
         map.append(COOKIE, "b=2".parse().unwrap());
-        assert_eq!(cookie_value(&map, "csrftoken"), Some("xyz"));
-        assert_eq!(cookie_value(&map, "b"), Some("2"));
-        assert_eq!(cookie_value(&map, "c"), None);
+        assert_eq!(crate::extract::cookie(&map, "csrftoken"), Some("xyz"));
+        assert_eq!(crate::extract::cookie(&map, "b"), Some("2"));
+        assert_eq!(crate::extract::cookie(&map, "c"), None);
     }
 }

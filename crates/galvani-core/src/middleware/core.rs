@@ -124,6 +124,7 @@ impl Core {
             site: self.site.clone(),
             id: id.clone(),
             peer,
+            secure,
         });
 
         let res = match early {
