@@ -211,6 +211,11 @@ impl SiteState {
         RequestContext::of(req.extensions()).map(|c| &c.site)
     }
 
+    /// The site a request's extensions belong to, for extractors working on `Parts`.
+    pub fn of_extensions(extensions: &http::Extensions) -> Option<&SiteState> {
+        RequestContext::of(extensions).map(|c| &c.site)
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Arc<Settings> {
         &self.inner.settings

@@ -108,13 +108,13 @@ impl TestDb {
         }))
     }
 
-    /// Applies every migration compiled into the program, as `migrate` would: a test
+    /// Applies every migration compiled into the program and runs the post-migrate hooks, as `migrate` would: a test
     /// database has the schema the project's migrations make.
     pub async fn migrate(&self) -> Result<()> {
         crate::migrations::Migrator::registered(&self.db)
             .migrate(&crate::migrations::Target::Latest, &mut |_| {})
             .await?;
-        Ok(())
+        crate::migrations::run_post_migrate(&self.db).await
     }
 
     /// Closes the pool and removes the database.

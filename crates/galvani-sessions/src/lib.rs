@@ -43,7 +43,7 @@ pub mod models;
 mod settings;
 pub mod store;
 
-pub use app::Sessions;
+pub use app::{Sessions, SessionsInstalled};
 pub use error::Error;
 pub use settings::{Backend, SessionSettings};
 pub use tower_sessions_core::session::{Expiry, Id, Record};

@@ -33,6 +33,7 @@
 //! | `galvani-core` | apps, routing, middleware, settings, templates, static files, server, CLI, test client |
 //! | `galvani-orm` | models, QuerySets and the database, here as [`orm`] |
 //! | `galvani-sessions` | sessions (database, Redis, signed cookie), here as [`sessions`] |
+//! | `galvani-auth` | users, groups, permissions, passwords, login, here as [`auth`] |
 //! | `galvani-macros` | `#[derive(Model)]` (its code in `galvani-macros-core`) |
 
 pub use galvani_core::*;
@@ -42,6 +43,10 @@ pub use galvani_orm as orm;
 
 /// Sessions: `Sessions` (the app) and `Session` (the extractor). See `docs/topics/auth.md`.
 pub use galvani_sessions as sessions;
+
+/// Users, groups, permissions, login: `AuthApp` (the app), `Auth`, `CurrentUser`,
+/// `login_required`. See `docs/topics/auth.md`.
+pub use galvani_auth as auth;
 
 /// Everything a project usually imports.
 pub mod prelude {

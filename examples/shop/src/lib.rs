@@ -12,6 +12,8 @@ pub mod shop;
 pub fn project(settings: impl galvani::IntoSettings) -> Project {
     Project::new(settings)
         .app(galvani::orm::Orm)
+        .app(galvani::sessions::Sessions)
+        .app(galvani::auth::AuthApp)
         .app(shop::Shop)
 }
 

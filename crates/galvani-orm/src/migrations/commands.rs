@@ -287,7 +287,7 @@ async fn migrate(args: Migrate, ctx: CommandContext) -> CmdResult {
     if ran.is_empty() {
         writeln!(out, "No migrations to apply.").ok();
     }
-    Ok(())
+    super::run_post_migrate(&db).await.map_err(fail)
 }
 
 /// Lists every migration, applied or not.

@@ -66,6 +66,7 @@ pub async fn prepare(db: &Db) -> Result<(), DbError> {
     Migrator::registered(db)
         .migrate(&Target::Latest, &mut |_| {})
         .await?;
+    galvani::orm::migrations::run_post_migrate(db).await?;
     if Category::objects().exists(db).await? {
         return Ok(());
     }

@@ -1,0 +1,33 @@
+//! What the auth app keeps for every request: the database, the signer of session
+//! hashes, and its settings.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use galvani_core::signing::Signer;
+use galvani_orm::Db;
+
+use crate::models::User;
+use crate::settings::AuthSettings;
+
+/// Registered as project data by the auth app.
+#[derive(Clone)]
+pub struct AuthState {
+    pub(crate) db: Db,
+    pub(crate) signer: Signer,
+    pub(crate) session_cookie: String,
+    pub(crate) settings: AuthSettings,
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState").finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// What the session keeps to prove it logged in with the current password: an HMAC
+    /// of the password hash, so changing the password ends every other session.
+    pub(crate) fn session_hash(&self, user: &User) -> String {
+        URL_SAFE_NO_PAD.encode(self.signer.mac_of(user.password.as_bytes()))
+    }
+}
