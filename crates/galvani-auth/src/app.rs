@@ -1,7 +1,5 @@
 //! The `auth` app: users on every request, permissions after `migrate`.
 
-use std::sync::Arc;
-
 use galvani_core::app::{App, AppSettings, ReadyContext};
 use galvani_core::signing::Signer;
 use galvani_orm::Db;
@@ -52,13 +50,16 @@ impl App for AuthApp {
             .get::<AuthSettings>()
             .map(|s| (*s).clone())
             .unwrap_or_default();
-        let state = Arc::new(AuthState {
+        ctx.insert(AuthState {
             db: (*db).clone(),
             signer: Signer::from_settings(ctx.settings(), "galvani.auth.session"),
             session_cookie,
             settings,
         });
-        ctx.insert((*state).clone());
+        // The middleware shares the registered value (data is kept in an `Arc`).
+        let state = ctx
+            .get::<AuthState>()
+            .ok_or_else(|| problem("the auth state could not be registered"))?;
         ctx.context_processor(crate::current::context_processor());
         ctx.middleware(move |req, next| crate::current::middleware(state.clone(), req, next));
         Ok(())

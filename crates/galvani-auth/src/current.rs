@@ -12,6 +12,7 @@ use galvani_core::templates::to_value;
 use galvani_orm::prelude::*;
 use http::request::Parts;
 use minijinja::Value;
+use minijinja::value::{Object, ObjectRepr};
 use tokio::sync::OnceCell;
 
 use crate::login::{HASH_SESSION_KEY, SESSION_KEY};
@@ -95,19 +96,23 @@ impl CurrentUser {
         }
         Ok(true)
     }
+}
 
-    /// The template value `user`: `is_authenticated`, and the user's fields when logged in.
-    fn template_value(&self) -> Value {
-        #[derive(serde::Serialize)]
-        struct Shown<'a> {
-            is_authenticated: bool,
-            #[serde(flatten)]
-            user: Option<&'a User>,
+/// `user` in templates: `user.is_authenticated`, and the user's fields when logged in,
+/// read only when a template asks for them.
+impl Object for CurrentUser {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "is_authenticated" => Some(Value::from(self.is_authenticated())),
+            field => to_value(self.user()?)
+                .get_attr(field)
+                .ok()
+                .filter(|v| !v.is_undefined()),
         }
-        to_value(Shown {
-            is_authenticated: self.is_authenticated(),
-            user: self.user(),
-        })
     }
 }
 
@@ -126,7 +131,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 /// The middleware: reads the user from the session (only when the request has a session
 /// cookie, so anonymous traffic costs no query) and puts a [`CurrentUser`] on the request.
 pub(crate) async fn middleware(state: Arc<AuthState>, mut req: Request, next: Next) -> Response {
-    let has_cookie = galvani_core::extract::cookie(req.headers(), &state.session_cookie).is_some();
+    let has_cookie = galvani_core::cookies::get(req.headers(), &state.session_cookie).is_some();
     let session = req.extensions().get::<galvani_sessions::Session>().cloned();
     let user = match (has_cookie, session) {
         (true, Some(session)) => match user_of_session(&state, &session).await {
@@ -175,8 +180,8 @@ async fn user_of_session(
 pub(crate) fn context_processor() -> galvani_core::templates::ContextProcessor {
     galvani_core::templates::ContextProcessor::new(|req| {
         match req.extensions().get::<CurrentUser>() {
-            Some(user) => Value::from_iter([("user", user.template_value())]),
-            None => Value::from_iter([("user", Value::from_iter([("is_authenticated", false)]))]),
+            Some(user) => Value::from_pairs([("user", Value::from_object(user.clone()))]),
+            None => Value::from_pairs([("user", Value::from_pairs([("is_authenticated", false)]))]),
         }
     })
 }

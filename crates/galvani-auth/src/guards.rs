@@ -10,6 +10,7 @@ use galvani_core::SiteState;
 use galvani_core::error::ErrorReport;
 use http::request::Parts;
 use http::{StatusCode, header};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::current::CurrentUser;
 use crate::models::User;
@@ -104,7 +105,7 @@ fn not_logged_in(
             .map(|s| s.settings.login_url.clone())
             .unwrap_or_else(|| crate::AuthSettings::default().login_url);
         let here = uri.path_and_query().map_or("/", |p| p.as_str());
-        let next: String = url_encode(here);
+        let next = utf8_percent_encode(here, NEXT);
         let sep = if login_url.contains('?') { '&' } else { '?' };
         return (
             StatusCode::FOUND,
@@ -130,13 +131,10 @@ fn forbidden(perm: &str) -> Response {
     report.into_response()
 }
 
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+/// What `next=` escapes: everything but unreserved characters and `/`.
+const NEXT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');

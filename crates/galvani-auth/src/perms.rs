@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use galvani_orm::prelude::*;
 
-use crate::models::{Permission, User};
+use galvani_orm::migrations::Migrator;
+
+use crate::models::{Group, Permission, User};
 
 /// The default permissions of every model.
 pub const DEFAULT_ACTIONS: [&str; 4] = ["add", "change", "delete", "view"];
@@ -12,6 +14,12 @@ pub const DEFAULT_ACTIONS: [&str; 4] = ["add", "change", "delete", "view"];
 /// Makes `add_`, `change_`, `delete_` and `view_` permissions for every registered model
 /// that lacks them (run after every `migrate`).
 pub async fn create_permissions(db: Db) -> Result<(), DbError> {
+    // Before auth's own migration has run (or after `migrate auth zero`) there is no
+    // table to fill.
+    let (_, applied) = Migrator::registered(&db).graph().await?;
+    if !applied.iter().any(|(app, _)| app == "auth") {
+        return Ok(());
+    }
     // Two processes migrating at once may both find a permission missing; the loser of
     // the race looks again and adds what is still missing.
     let mut attempts = 0;
@@ -25,12 +33,7 @@ pub async fn create_permissions(db: Db) -> Result<(), DbError> {
 }
 
 async fn add_missing(db: &Db) -> Result<(), DbError> {
-    // Before auth's own migration has run (or after `migrate auth zero`) there is no
-    // table to fill.
-    let existing = match Permission::objects().all(db).await {
-        Ok(rows) => rows,
-        Err(_) => return Ok(()),
-    };
+    let existing = Permission::objects().all(db).await?;
     let have: HashSet<(String, String)> = existing
         .into_iter()
         .map(|p| (p.app_label, p.codename))
@@ -62,17 +65,13 @@ galvani_orm::post_migrate!("auth.create_permissions", create_permissions);
 /// Every permission `user` has, directly or through a group, as `app_label.codename`.
 /// An inactive user has none; a superuser's are not listed (they have every one).
 pub async fn permissions_of(user: &User, db: &Db) -> Result<HashSet<String>, DbError> {
-    let mut out = HashSet::new();
     if !user.is_active {
-        return Ok(out);
+        return Ok(HashSet::new());
     }
-    for p in user.user_permissions.all(db).await? {
-        out.insert(p.full_codename());
-    }
-    for group in user.groups.all(db).await? {
-        for p in group.permissions.all(db).await? {
-            out.insert(p.full_codename());
-        }
-    }
-    Ok(out)
+    // One query: the user's own permissions, and those of the groups they are in.
+    let this_user = || User::id.eq(user.id);
+    let granted = User::user_permissions.referred_by(this_user())
+        | Group::permissions.referred_by(User::groups.referred_by(this_user()));
+    let permissions = Permission::objects().filter(granted).all(db).await?;
+    Ok(permissions.iter().map(Permission::full_codename).collect())
 }

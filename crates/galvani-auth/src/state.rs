@@ -10,7 +10,6 @@ use crate::models::User;
 use crate::settings::AuthSettings;
 
 /// Registered as project data by the auth app.
-#[derive(Clone)]
 pub struct AuthState {
     pub(crate) db: Db,
     pub(crate) signer: Signer,

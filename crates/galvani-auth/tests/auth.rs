@@ -408,6 +408,45 @@ async fn next_never_leaves_the_site() {
     .await;
 }
 
+/// An app whose one template shows `user`.
+struct Pages(std::path::PathBuf);
+
+impl galvani_core::App for Pages {
+    fn label(&self) -> &'static str {
+        "pages"
+    }
+    fn templates(&self) -> Option<galvani_core::Assets> {
+        Some(galvani_core::Assets::dir(self.0.clone()))
+    }
+    fn routes(&self) -> Routes {
+        Routes::new().route(
+            "/hello",
+            get(|| async { Template::new("hello.txt", context! {}) }),
+        )
+    }
+}
+
+#[tokio::test]
+async fn templates_see_the_user() {
+    on_both(|db, url| async move {
+        user(&db, "fay").await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("hello.txt"),
+            "{% if user.is_authenticated %}in{% else %}out{% endif %} {{ user.username }} {{ user.email }}",
+        )
+        .unwrap();
+        let client = TestClient::new(project(&url).app(Pages(dir.path().to_owned())));
+        assert_eq!(client.get("/hello").await.text().trim(), "out");
+        assert_eq!(log_in(&client, "fay", PASSWORD).await, 303);
+        assert_eq!(
+            client.get("/hello").await.text(),
+            "in fay fay@example.com"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_models_and_their_migration_agree() {
     let test_db = TestDb::sqlite().await.unwrap();

@@ -21,12 +21,10 @@
 //! are listed explicitly and in order; the order decides template and static-file lookup
 //! (earlier apps win) and the order of `ready` calls.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
-use tower::{Layer, Service};
+use axum::response::Response;
 
 use serde::de::DeserializeOwned;
 
@@ -34,10 +32,10 @@ use crate::assets::Assets;
 use crate::checks::{CheckContext, CheckMessage};
 use crate::commands::AppCommand;
 use crate::error::Error;
+use crate::middleware::SiteLayer;
 use crate::routing::Routes;
 use crate::settings::Settings;
 use crate::site::DataMap;
-use crate::site::SiteService;
 use crate::templates::ContextProcessor;
 
 /// A part of a project: routes, templates, static files, settings, commands and checks.
@@ -146,7 +144,7 @@ pub struct ReadyContext<'a> {
     pub(crate) settings: &'a Settings,
     pub(crate) data: &'a mut DataMap,
     pub(crate) processors: &'a mut Vec<ContextProcessor>,
-    pub(crate) wraps: &'a mut Vec<crate::project::Wrap>,
+    pub(crate) wraps: &'a mut Vec<crate::middleware::Wrap>,
 }
 
 impl ReadyContext<'_> {
@@ -174,15 +172,8 @@ impl ReadyContext<'_> {
     /// Adds a tower layer around every request, like [`Project::layer`](crate::Project::layer).
     /// Apps' layers run in the order the apps were installed, before the project's own
     /// middleware: sessions, then the user on the request, then whatever the project adds.
-    pub fn layer<L>(&mut self, layer: L)
-    where
-        L: Layer<SiteService> + Send + 'static,
-        L::Service: Service<Request> + Clone + Send + Sync + 'static,
-        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
-        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
-        <L::Service as Service<Request>>::Future: Send + 'static,
-    {
-        self.wraps.push(crate::project::wrap_layer(layer));
+    pub fn layer(&mut self, layer: impl SiteLayer) {
+        self.wraps.push(layer.into_wrap());
     }
 
     /// Adds an Express-style middleware function around every request (see

@@ -228,27 +228,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for ClientAddr {
     }
 }
 
-/// The value of cookie `name` in a request's `Cookie` headers (HTTP/2 may send several),
-/// for middleware; handlers usually get cookies through the session.
-///
-/// ```
-/// let mut headers = http::HeaderMap::new();
-/// headers.insert("cookie", "theme=dark; lang=en".parse().unwrap());
-/// assert_eq!(galvani_core::extract::cookie(&headers, "lang"), Some("en"));
-/// assert_eq!(galvani_core::extract::cookie(&headers, "sessionid"), None);
-/// ```
-pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then_some(v.trim_matches('"'))
-        })
-}
-
 /// Whether the request came over HTTPS (directly, or through the proxy named by
 /// `security.proxy_ssl_header`): cookies set for it are marked `Secure`.
 ///

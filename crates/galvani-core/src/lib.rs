@@ -61,6 +61,7 @@ pub mod assets;
 pub mod checks;
 mod cli;
 pub mod commands;
+pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;

@@ -2,14 +2,13 @@
 //! middleware. `build` checks it all and makes a [`Site`]; `run_cli` is the project's
 //! `manage.py`.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, ServiceExt};
 
 use crate::app::{App, ReadyContext, valid_label};
 use crate::assets::Assets;
@@ -18,13 +17,12 @@ use crate::error::{Error, HttpError};
 use crate::middleware::core::Core;
 use crate::middleware::cors;
 use crate::middleware::dispatch::{Direct, Inner};
+use crate::middleware::{SiteLayer, Wrap};
 use crate::routing::{RouteDef, RouteInfo, Routes, UrlPattern, Urls};
 use crate::settings::{Settings, SettingsProblem};
 use crate::site::{DataMap, Site, SiteService, SiteState};
 use crate::staticfiles::StaticFiles;
 use crate::templates::{ContextProcessor, TemplateLayer, Templates};
-
-pub(crate) type Wrap = Box<dyn FnOnce(SiteService) -> SiteService + Send>;
 
 /// A project: settings, apps in order, project-level routes and middleware.
 ///
@@ -133,15 +131,8 @@ impl Project {
     }
 
     /// Adds a tower layer for every request, in the order added, inside the default stack.
-    pub fn layer<L>(mut self, layer: L) -> Self
-    where
-        L: Layer<SiteService> + Send + 'static,
-        L::Service: Service<Request> + Clone + Send + Sync + 'static,
-        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
-        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
-        <L::Service as Service<Request>>::Future: Send + 'static,
-    {
-        self.wraps.push(wrap_layer(layer));
+    pub fn layer(mut self, layer: impl SiteLayer) -> Self {
+        self.wraps.push(layer.into_wrap());
         self
     }
 
@@ -265,24 +256,6 @@ impl Project {
         let commands = collect_commands(&apps)?;
         Ok(Site::new(state, core, commands))
     }
-}
-
-/// A tower layer as a step of the project's middleware chain.
-pub(crate) fn wrap_layer<L>(layer: L) -> Wrap
-where
-    L: Layer<SiteService> + Send + 'static,
-    L::Service: Service<Request> + Clone + Send + Sync + 'static,
-    <L::Service as Service<Request>>::Response: IntoResponse + 'static,
-    <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
-    <L::Service as Service<Request>>::Future: Send + 'static,
-{
-    Box::new(move |inner: SiteService| {
-        let svc = layer
-            .layer(inner)
-            .map_response(IntoResponse::into_response)
-            .map_err(Into::into);
-        SiteService::new(svc)
-    })
 }
 
 /// Every app's commands; a name used twice, or a built-in's name, is an error.

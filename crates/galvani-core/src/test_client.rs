@@ -255,10 +255,13 @@ impl TestClient {
             req.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
-        if !self.enforce_csrf && !is_safe(method) && !headers.contains_key("x-csrf-token") {
+        if !self.enforce_csrf
+            && !crate::csrf::is_safe_method(method)
+            && !headers.contains_key(crate::csrf::HEADER_NAME)
+        {
             let token = self.csrf_secret();
             if let Ok(v) = HeaderValue::from_str(&token) {
-                req.headers_mut().insert("x-csrf-token", v);
+                req.headers_mut().insert(crate::csrf::HEADER_NAME, v);
             }
         }
         if let Some(cookies) = self.cookie_header(&path) {
@@ -275,13 +278,6 @@ impl TestClient {
         self.store_cookies(&parts.headers);
         Ok(Raw { parts, body: bytes })
     }
-}
-
-fn is_safe(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    )
 }
 
 struct Raw {

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use galvani_core::app::{App, AppSettings, ReadyContext};
 use galvani_core::commands::{AppCommand, CommandContext};
+use galvani_core::cookies::CookieSpec;
 use galvani_core::signing::Signer;
 use galvani_orm::Db;
+use tower_sessions_core::session::Expiry;
 
 use crate::layer::{self, Keeper, SessionConfig};
 use crate::settings::{Backend, SessionSettings};
@@ -64,7 +66,7 @@ impl App for Sessions {
                 })?;
                 let store = DbStore::new((*db).clone());
                 (
-                    Keeper::Shared(AnyStore(Arc::new(store.clone()))),
+                    Keeper::Shared(Arc::new(AnyStore(Box::new(store.clone())))),
                     Some(Arc::new(store)),
                 )
             }
@@ -74,7 +76,7 @@ impl App for Sessions {
                     crate::store::RedisStore::new(&settings.redis_url, &settings.redis_prefix)
                         .map_err(|e| problem(e.to_string()))?;
                 (
-                    Keeper::Shared(AnyStore(Arc::new(store.clone()))),
+                    Keeper::Shared(Arc::new(AnyStore(Box::new(store.clone())))),
                     Some(Arc::new(store)),
                 )
             }
@@ -89,13 +91,21 @@ impl App for Sessions {
                 None,
             ),
         };
+        let age = settings.age.as_duration();
         let config = Arc::new(SessionConfig {
             keeper,
-            cookie_name: settings.cookie_name,
-            age: settings.age.as_duration(),
-            expire_at_browser_close: settings.expire_at_browser_close,
-            path: settings.cookie_path,
-            domain: settings.cookie_domain,
+            cookie: CookieSpec::new(settings.cookie_name)
+                .path(settings.cookie_path)
+                .domain(Some(settings.cookie_domain))
+                .max_age((!settings.expire_at_browser_close).then_some(age)),
+            age,
+            expiry: if settings.expire_at_browser_close {
+                Expiry::OnSessionEnd
+            } else {
+                Expiry::OnInactivity(time::Duration::seconds(
+                    i64::try_from(age.as_secs()).unwrap_or(i64::MAX),
+                ))
+            },
         });
         ctx.insert(Cleaner(cleaner));
         ctx.insert(SessionsInstalled);

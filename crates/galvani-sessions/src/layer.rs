@@ -10,11 +10,11 @@ use std::sync::Arc;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use galvani_core::cookies::CookieSpec;
 use galvani_core::error::ErrorReport;
 use galvani_core::extract::Secure;
 use galvani_core::signing::Signer;
-use http::header::{SET_COOKIE, VARY};
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use tower_sessions_core::Session;
 use tower_sessions_core::session::{Expiry, Id};
 
@@ -24,7 +24,7 @@ use crate::store::cookie::{CookieStore, MAX_COOKIE};
 /// Where the middleware keeps sessions.
 pub(crate) enum Keeper {
     /// A store shared by every request (database, Redis, or the project's own).
-    Shared(AnyStore),
+    Shared(Arc<AnyStore>),
     /// The data in a signed cookie.
     Cookie(Signer),
 }
@@ -32,53 +32,23 @@ pub(crate) enum Keeper {
 /// The middleware's settings, resolved once.
 pub(crate) struct SessionConfig {
     pub(crate) keeper: Keeper,
-    pub(crate) cookie_name: String,
+    /// The cookie (its `Max-Age` is `age`, or none for browser-session cookies).
+    pub(crate) cookie: CookieSpec,
+    /// How long a session lives without being saved (a signed cookie's maximum age too).
     pub(crate) age: std::time::Duration,
-    pub(crate) expire_at_browser_close: bool,
-    pub(crate) path: String,
-    pub(crate) domain: String,
-}
-
-impl SessionConfig {
-    fn expiry(&self) -> Expiry {
-        if self.expire_at_browser_close {
-            Expiry::OnSessionEnd
-        } else {
-            Expiry::OnInactivity(time::Duration::seconds(
-                i64::try_from(self.age.as_secs()).unwrap_or(i64::MAX),
-            ))
-        }
-    }
-
-    fn cookie(&self, value: &str, secure: bool, remove: bool) -> Option<HeaderValue> {
-        let mut cookie = format!(
-            "{}={value}; Path={}; HttpOnly; SameSite=Lax",
-            self.cookie_name, self.path
-        );
-        if !self.domain.is_empty() {
-            cookie.push_str(&format!("; Domain={}", self.domain));
-        }
-        if remove {
-            cookie.push_str("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
-        } else if !self.expire_at_browser_close {
-            cookie.push_str(&format!("; Max-Age={}", self.age.as_secs()));
-        }
-        if secure {
-            cookie.push_str("; Secure");
-        }
-        HeaderValue::from_str(&cookie).ok()
-    }
+    /// The same, as tower-sessions takes it.
+    pub(crate) expiry: Expiry,
 }
 
 /// Runs one request with its session.
 pub(crate) async fn handle(config: Arc<SessionConfig>, mut req: Request, next: Next) -> Response {
     let secure = Secure::of(req.extensions());
     let incoming =
-        galvani_core::extract::cookie(req.headers(), &config.cookie_name).map(str::to_owned);
+        galvani_core::cookies::get(req.headers(), config.cookie.name()).map(str::to_owned);
     let (session, per_request) = match &config.keeper {
         Keeper::Shared(store) => {
             let id = incoming.as_deref().and_then(|v| v.parse::<Id>().ok());
-            let session = Session::new(id, Arc::new(store.clone()), Some(config.expiry()));
+            let session = Session::new(id, store.clone(), Some(config.expiry));
             (session, None)
         }
         Keeper::Cookie(signer) => {
@@ -87,7 +57,7 @@ pub(crate) async fn handle(config: Arc<SessionConfig>, mut req: Request, next: N
                 incoming.as_deref(),
                 config.age,
             ));
-            let session = Session::new(store.id(), store.clone(), Some(config.expiry()));
+            let session = Session::new(store.id(), store.clone(), Some(config.expiry));
             (session, Some(store))
         }
     };
@@ -97,10 +67,8 @@ pub(crate) async fn handle(config: Arc<SessionConfig>, mut req: Request, next: N
 
     let empty = session.is_empty().await;
     if empty {
-        if incoming.is_some()
-            && let Some(v) = config.cookie("", secure, true)
-        {
-            res.headers_mut().append(SET_COOKIE, v);
+        if incoming.is_some() {
+            config.cookie.remove(res.headers_mut(), secure);
         }
         return res;
     }
@@ -121,17 +89,13 @@ pub(crate) async fn handle(config: Arc<SessionConfig>, mut req: Request, next: N
             None => return failure("the session store gave the session no id".to_owned()),
         },
     };
-    if value.len() + config.cookie_name.len() + 100 > MAX_COOKIE {
+    if value.len() + config.cookie.name().len() + 100 > MAX_COOKIE {
         return failure(format!(
             "the session holds {} bytes once signed, more than a browser keeps in a cookie ({MAX_COOKIE}): store less in it, or use `backend = \"db\"` or `\"redis\"`",
             value.len()
         ));
     }
-    if let Some(v) = config.cookie(&value, secure, false) {
-        res.headers_mut().append(SET_COOKIE, v);
-        res.headers_mut()
-            .append(VARY, HeaderValue::from_static("Cookie"));
-    }
+    config.cookie.set(res.headers_mut(), &value, secure);
     res
 }
 

@@ -41,11 +41,11 @@ pub use galvani_core::*;
 /// The ORM: models, QuerySets, the database handle. See `docs/topics/models.md`.
 pub use galvani_orm as orm;
 
-/// Sessions: `Sessions` (the app) and `Session` (the extractor). See `docs/topics/auth.md`.
+/// Sessions: `Sessions` (the app) and `Session` (the extractor). See `docs/topics/security.md`.
 pub use galvani_sessions as sessions;
 
 /// Users, groups, permissions, login: `AuthApp` (the app), `Auth`, `CurrentUser`,
-/// `login_required`. See `docs/topics/auth.md`.
+/// `login_required`. See `docs/topics/security.md`.
 pub use galvani_auth as auth;
 
 /// Everything a project usually imports.

@@ -3,19 +3,19 @@
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::header::{ORIGIN, REFERER, SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::header::{ORIGIN, REFERER};
+use http::{HeaderMap, StatusCode};
 
 use super::body::token_field;
 use super::token::{CsrfToken, SECRET_LEN, decode_secret, matches};
-use super::{FIELD_NAME, HEADER_NAME};
+use super::{FIELD_NAME, HEADER_NAME, is_safe_method};
+use crate::cookies::CookieSpec;
 use crate::error::ErrorReport;
 use crate::settings::Settings;
 
 /// The CSRF configuration, built once from the settings and the exempt routes.
 pub(crate) struct Csrf {
-    cookie_name: String,
-    cookie_age: u64,
+    cookie: CookieSpec,
     /// Lowercased `scheme://host[:port]` origins accepted besides the site's own.
     trusted: Vec<String>,
     exempt: matchit::Router<()>,
@@ -37,8 +37,8 @@ impl Csrf {
             let _ = router.insert(path.as_str(), ());
         }
         Csrf {
-            cookie_name: settings.csrf.cookie_name.clone(),
-            cookie_age: settings.csrf.cookie_age.as_duration().as_secs(),
+            cookie: CookieSpec::new(settings.csrf.cookie_name.clone())
+                .max_age(Some(settings.csrf.cookie_age.as_duration())),
             trusted: settings
                 .csrf
                 .trusted_origins
@@ -55,19 +55,16 @@ impl Csrf {
     }
 
     /// `Some` when `req` must be checked: an unsafe method on a route that did not opt out.
-    pub(crate) fn pending(
+    pub(crate) fn pending<'a>(
         &self,
         req: &Request,
-        host: Option<&str>,
+        host: impl FnOnce() -> Option<&'a str>,
         secure: bool,
     ) -> Option<Pending> {
-        let safe = matches!(
-            *req.method(),
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-        );
-        if safe || self.exempt.at(req.uri().path()).is_ok() {
+        if is_safe_method(req.method()) || self.exempt.at(req.uri().path()).is_ok() {
             return None;
         }
+        let host = host();
         let scheme = if secure { "https" } else { "http" };
         Some(Pending {
             own_origin: format!("{scheme}://{}", host.unwrap_or("").to_ascii_lowercase()),
@@ -86,7 +83,7 @@ impl Csrf {
             .cookie_secret(req.headers())
             .ok_or_else(|| refuse(format!(
                 "the CSRF cookie `{}` is missing: load the page with the form from this site first (the browser may be blocking cookies)",
-                self.cookie_name
+                self.cookie.name()
             )))?;
         let submitted = match header_token(req.headers()) {
             Some(token) => Some(token),
@@ -120,19 +117,7 @@ impl Csrf {
         let Some(secret) = token.cookie_to_send() else {
             return;
         };
-        let mut cookie = format!(
-            "{}={secret}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
-            self.cookie_name, self.cookie_age
-        );
-        if secure {
-            cookie.push_str("; Secure");
-        }
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            res.headers_mut().append(SET_COOKIE, value);
-            // A page carrying a token is this browser's alone.
-            res.headers_mut()
-                .append(VARY, HeaderValue::from_static("Cookie"));
-        }
+        self.cookie.set(res.headers_mut(), &secret, secure);
     }
 
     fn check_origin(&self, headers: &HeaderMap, pending: &Pending) -> Result<(), String> {
@@ -174,7 +159,7 @@ impl Csrf {
     }
 
     fn cookie_secret(&self, headers: &HeaderMap) -> Option<[u8; SECRET_LEN]> {
-        crate::extract::cookie(headers, &self.cookie_name).and_then(decode_secret)
+        crate::cookies::get(headers, self.cookie.name()).and_then(decode_secret)
     }
 }
 
@@ -197,7 +182,7 @@ fn refuse(cause: String) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::header::COOKIE;
+    use http::Method;
 
     fn csrf(trusted: &[&str]) -> Csrf {
         let mut settings = Settings::default();
@@ -257,30 +242,20 @@ mod tests {
                 .unwrap()
         };
         assert!(
-            c.pending(&req(Method::GET, "/"), Some("h"), false)
+            c.pending(&req(Method::GET, "/"), || Some("h"), false)
                 .is_none()
         );
         assert!(
-            c.pending(&req(Method::POST, "/"), Some("h"), false)
+            c.pending(&req(Method::POST, "/"), || Some("h"), false)
                 .is_some()
         );
         assert!(
-            c.pending(&req(Method::DELETE, "/x"), Some("h"), false)
+            c.pending(&req(Method::DELETE, "/x"), || Some("h"), false)
                 .is_some()
         );
         assert!(
-            c.pending(&req(Method::POST, "/hooks/stripe"), Some("h"), false)
+            c.pending(&req(Method::POST, "/hooks/stripe"), || Some("h"), false)
                 .is_none()
         );
-    }
-
-    #[test]
-    fn cookies_are_found_among_several() {
-        let mut map = HeaderMap::new();
-        map.append(COOKIE, "a=1; csrftoken=xyz".parse().unwrap());
-        map.append(COOKIE, "b=2".parse().unwrap());
-        assert_eq!(crate::extract::cookie(&map, "csrftoken"), Some("xyz"));
-        assert_eq!(crate::extract::cookie(&map, "b"), Some("2"));
-        assert_eq!(crate::extract::cookie(&map, "c"), None);
     }
 }

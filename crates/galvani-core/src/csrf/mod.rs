@@ -45,3 +45,19 @@ pub use token::CsrfToken;
 pub const FIELD_NAME: &str = "csrf_token";
 /// The header a token is read from.
 pub const HEADER_NAME: &str = "x-csrf-token";
+
+/// Whether requests with `method` are exempt from the checks (GET, HEAD, OPTIONS, TRACE:
+/// methods that must not change anything).
+///
+/// ```
+/// use galvani_core::csrf::is_safe_method;
+/// assert!(is_safe_method(&http::Method::GET));
+/// assert!(!is_safe_method(&http::Method::PATCH));
+/// ```
+pub fn is_safe_method(method: &http::Method) -> bool {
+    use http::Method;
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}

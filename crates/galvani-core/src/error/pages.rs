@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
-use base64::Engine as _;
 
 use http::{HeaderValue, Method, Request, StatusCode, Uri, header};
 use minijinja::Value;
@@ -137,7 +136,7 @@ impl ErrorPages {
         let (body, content_type) = if req.json {
             (self.json(&report), "application/json")
         } else {
-            let nonce = nonce();
+            let nonce = crate::templates::new_nonce();
             let html = self.html(&report, req, route.as_ref(), &nonce);
             res.extensions_mut().insert(CspNonce(nonce));
             (html, "text/html; charset=utf-8")
@@ -241,12 +240,6 @@ impl ErrorPages {
 
 fn reason(status: StatusCode) -> &'static str {
     status.canonical_reason().unwrap_or("Error")
-}
-
-fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The page of last resort: no template, no possible failure.

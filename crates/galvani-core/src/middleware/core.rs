@@ -113,7 +113,7 @@ impl Core {
         let early = self.gate(req.uri(), &head, secure);
         let accepts_encoding = head.accept_encoding;
         let csrf = self.csrf.as_ref().map(|csrf| {
-            let host = super::hosts::request_host(&head, req.uri(), self.use_forwarded_host);
+            let host = || super::hosts::request_host(&head, req.uri(), self.use_forwarded_host);
             let pending = csrf.pending(&req, host, secure);
             (csrf, csrf.token_for(req.headers()), pending)
         });

@@ -53,7 +53,10 @@ pub(crate) mod hosts;
 mod panic;
 mod request_id;
 pub(crate) mod security_headers;
+mod site_layer;
 pub(crate) mod timeout;
 
 pub use axum::middleware::{Next, from_fn};
 pub use request_id::RequestId;
+pub use site_layer::SiteLayer;
+pub(crate) use site_layer::Wrap;

@@ -38,6 +38,7 @@ use crate::staticfiles::StaticFiles;
 
 pub(crate) use builtins::html_escape;
 pub use context::{ContextProcessor, RequestInfo, to_value};
+pub(crate) use render::new_nonce;
 pub use render::{
     CspNonce, RenderedTemplate, Template, TemplateFuture, TemplateLayer, TemplateService,
 };

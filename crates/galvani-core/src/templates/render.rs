@@ -11,7 +11,6 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use http::{HeaderValue, StatusCode, header};
 use minijinja::Value;
 use minijinja::value::merge_maps;
@@ -252,11 +251,9 @@ fn render(
     res.extensions_mut().insert(rendered);
 }
 
-fn new_nonce() -> String {
-    let mut bytes = [0u8; 16];
-    // Without entropy a nonce would be guessable; failing loudly is right here.
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+/// A CSP nonce: 128 random bits, URL-safe base64.
+pub(crate) fn new_nonce() -> String {
+    crate::signing::random_token(16)
 }
 
 fn content_type_for(name: &str) -> HeaderValue {

@@ -7,8 +7,6 @@ mod db;
 #[cfg(feature = "redis")]
 mod redis;
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{Result, SessionStore};
@@ -26,8 +24,8 @@ pub trait ClearExpired: Send + Sync {
 }
 
 /// A store behind a trait object, so the middleware holds one type whatever the backend.
-#[derive(Debug, Clone)]
-pub(crate) struct AnyStore(pub(crate) Arc<dyn SessionStore>);
+#[derive(Debug)]
+pub(crate) struct AnyStore(pub(crate) Box<dyn SessionStore>);
 
 #[async_trait]
 impl SessionStore for AnyStore {
