@@ -16,6 +16,8 @@
 //! | `security.W007` | deploy | CORS allows any origin |
 //! | `security.W008` | deploy | a default middleware is switched off |
 //! | `security.W009` | deploy | debug is on and the secret key is missing, short or a placeholder |
+//! | `security.W010` | deploy | cookies can leave without `Secure` (plain HTTP served, `secure_cookies` off) |
+//! | `mail.W001` | deploy | mail goes to the console or the memory backend, so none is delivered |
 //! | `templates.E001` | error | a template does not compile |
 //! | `staticfiles.W001` | warning | the manifest `static()` needs is missing |
 //! | `staticfiles.W002` | warning | a static folder listed in the settings does not exist |
@@ -204,6 +206,21 @@ fn security(s: &Settings, deploy: bool, out: &mut Vec<CheckMessage>) {
     }
     if !sec.ssl_redirect {
         out.push(CheckMessage::warning("security.W003", "plain-HTTP requests are not redirected to HTTPS").hint("set security.ssl_redirect = true (behind a TLS proxy, also set security.proxy_ssl_header)"));
+    }
+    if !sec.ssl_redirect && !sec.secure_cookies {
+        out.push(CheckMessage::warning("security.W010", "the session, CSRF and message cookies can be sent without `Secure`: plain-HTTP requests are served and security.secure_cookies is off").hint("set security.ssl_redirect = true, or security.secure_cookies = true when TLS ends at a proxy"));
+    }
+    if matches!(s.mail.backend.as_str(), "console" | "memory") {
+        out.push(
+            CheckMessage::warning(
+                "mail.W001",
+                format!(
+                    "mail.backend is `{}`: no email (password resets included) reaches anyone",
+                    s.mail.backend
+                ),
+            )
+            .hint("set mail.backend = \"smtp\" and the mail.smtp_* settings"),
+        );
     }
     if s.allowed_hosts.iter().any(|h| h == "*") {
         out.push(

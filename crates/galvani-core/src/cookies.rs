@@ -50,6 +50,7 @@ pub struct CookieSpec {
     path: String,
     domain: Option<String>,
     max_age: Option<Duration>,
+    always_secure: bool,
 }
 
 impl CookieSpec {
@@ -60,6 +61,7 @@ impl CookieSpec {
             path: "/".to_owned(),
             domain: None,
             max_age: None,
+            always_secure: false,
         }
     }
 
@@ -78,6 +80,13 @@ impl CookieSpec {
     /// How long the browser keeps it (`None`: until it closes).
     pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
         self.max_age = max_age;
+        self
+    }
+
+    /// Marks the cookie `Secure` even on responses to plain-HTTP requests: pass
+    /// `security.secure_cookies` (for sites whose TLS ends at a proxy that does not say so).
+    pub fn always_secure(mut self, on: bool) -> Self {
+        self.always_secure = on;
         self
     }
 
@@ -114,7 +123,7 @@ impl CookieSpec {
             .path(self.path.clone())
             .http_only(true)
             .same_site(SameSite::Lax)
-            .secure(secure)
+            .secure(secure || self.always_secure)
             .build();
         if let Some(domain) = &self.domain {
             cookie.set_domain(domain.clone());

@@ -163,6 +163,10 @@ impl Project {
         check_apps(&settings, &apps)?;
 
         let mut data = self.data;
+        // The site's mailer, unless the project registered its own.
+        if data.get::<crate::mail::Mailer>().is_none() {
+            data.insert(Arc::new(crate::mail::Mailer::from_settings(&settings)?));
+        }
         let mut processors = self.processors;
         let mut wraps = Vec::new();
         for app in &apps {

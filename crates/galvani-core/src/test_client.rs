@@ -68,9 +68,10 @@ impl TestClient {
         }
     }
 
-    /// Builds the project and runs its checks.
+    /// Builds the project and runs its checks. Mail goes to a memory outbox
+    /// ([`TestClient::outbox`]) whatever `[mail]` says, so tests never send any.
     pub fn try_new(project: Project) -> Result<TestClient, Error> {
-        let site = project.build()?;
+        let site = project.data(crate::mail::Mailer::memory()).build()?;
         site.check_or_fail()?;
         Ok(Self::from_site(site))
     }
@@ -96,6 +97,30 @@ impl TestClient {
     /// The built site (settings, URLs, templates, data).
     pub fn site(&self) -> &Site {
         &self.site
+    }
+
+    /// The mail the site has sent, oldest first.
+    ///
+    /// ```
+    /// # async fn run() {
+    /// use galvani_core::prelude::*;
+    /// use galvani_core::mail::{Email, Mailer};
+    /// use galvani_core::test::TestClient;
+    ///
+    /// let routes = Routes::new().route("/", post(|m: Mailer| async move {
+    ///     m.send(Email::new("ada@example.com", "Hi", "Hello")).await.map(|_| "sent")
+    /// }));
+    /// let client = TestClient::new(Project::new(Settings::default()).routes(routes));
+    /// client.post("/").send().await;
+    /// assert_eq!(client.outbox()[0].to, ["ada@example.com"]);
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run());
+    /// ```
+    pub fn outbox(&self) -> Vec<crate::mail::SentEmail> {
+        self.site
+            .data::<crate::mail::Mailer>()
+            .map(|m| m.outbox())
+            .unwrap_or_default()
     }
 
     /// Follow redirects by default for every request of this client.

@@ -97,7 +97,8 @@ impl App for Sessions {
             cookie: CookieSpec::new(settings.cookie_name)
                 .path(settings.cookie_path)
                 .domain(Some(settings.cookie_domain))
-                .max_age((!settings.expire_at_browser_close).then_some(age)),
+                .max_age((!settings.expire_at_browser_close).then_some(age))
+                .always_secure(ctx.settings().security.secure_cookies),
             age,
             expiry: if settings.expire_at_browser_close {
                 Expiry::OnSessionEnd

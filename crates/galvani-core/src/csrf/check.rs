@@ -38,7 +38,8 @@ impl Csrf {
         }
         Csrf {
             cookie: CookieSpec::new(settings.csrf.cookie_name.clone())
-                .max_age(Some(settings.csrf.cookie_age.as_duration())),
+                .max_age(Some(settings.csrf.cookie_age.as_duration()))
+                .always_secure(settings.security.secure_cookies),
             trusted: settings
                 .csrf
                 .trusted_origins

@@ -165,6 +165,13 @@ pub enum Error {
         output: String,
     },
 
+    /// An email could not be built or sent.
+    #[error("mail: {message}")]
+    Mail {
+        /// What went wrong and how to fix it.
+        message: String,
+    },
+
     /// A signed value (cookie, token, link) was changed, malformed, or signed with a key
     /// this site does not have.
     #[error(

@@ -6,7 +6,8 @@
 //! 4. allowed hosts (400); 5. HTTPS redirect (301);
 //! 6. body limit (413); CSRF checks on unsafe methods (403, `csrf/`); 7. timeout (503, timed only once the handler waits); 8. panics become 500s;
 //! 9. error reports become pages (debug page, `{status}.html`, or JSON);
-//! 10. security headers and HSTS on every response, error pages included.
+//! 10. security headers and HSTS on every response, error pages included;
+//! 11. flash messages read from their cookie on the way in, written on the way out.
 //!
 //! Each concern lives in its own module; this file only sequences them.
 
@@ -31,6 +32,7 @@ use super::timeout;
 use crate::csrf::Csrf;
 use crate::error::ErrorReport;
 use crate::error::pages::ErrorPages;
+use crate::messages::MessageCookie;
 use crate::settings::Settings;
 use crate::site::{RequestContext, SiteState};
 
@@ -46,6 +48,7 @@ pub(crate) struct Core {
     timeout: Option<Duration>,
     pages: ErrorPages,
     csrf: Option<Csrf>,
+    messages: MessageCookie,
 }
 
 impl Core {
@@ -85,6 +88,7 @@ impl Core {
                 .filter(|d| !d.is_zero()),
             pages,
             csrf,
+            messages: MessageCookie::new(settings),
         }
     }
 
@@ -120,6 +124,8 @@ impl Core {
         if let Some((_, token, _)) = &csrf {
             req.extensions_mut().insert(token.clone());
         }
+        let messages = self.messages.read(req.headers());
+        req.extensions_mut().insert(messages.clone());
         req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
@@ -160,6 +166,7 @@ impl Core {
         if let Some((csrf, token, _)) = &csrf {
             csrf.finish(token, &mut res, secure);
         }
+        self.messages.finish(&messages, res.headers_mut(), secure);
         let id_header = id.as_ref().map(|id| (X_REQUEST_ID, id.header_value()));
         match &self.security {
             Some(security) => security.apply(&mut res, secure, id_header),

@@ -46,8 +46,9 @@ use toml::{Table, Value};
 
 pub use layers::Origin;
 pub use sections::{
-    CorsSettings, CsrfSettings, DatabaseSettings, LogFormat, LogSettings, MiddlewareSettings,
-    SecuritySettings, ServerSettings, StaticSettings, TemplateSettings, UndefinedVariables,
+    CorsSettings, CsrfSettings, DatabaseSettings, LogFormat, LogSettings, MailSettings,
+    MiddlewareSettings, SecuritySettings, ServerSettings, StaticSettings, TemplateSettings,
+    UndefinedVariables, UploadSettings,
 };
 pub use values::{ByteSize, Seconds, Secret, string_or_list, url_without_password};
 
@@ -105,6 +106,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[database]`
     pub database: DatabaseSettings,
+    /// `[uploads]`
+    pub uploads: UploadSettings,
+    /// `[mail]`
+    pub mail: MailSettings,
     /// `[apps.LABEL]` sections, read through [`Settings::app`].
     #[serde(rename = "apps")]
     app_sections: AppSections,
@@ -157,6 +162,8 @@ impl Default for Settings {
             middleware: MiddlewareSettings::default(),
             log: LogSettings::default(),
             database: DatabaseSettings::default(),
+            uploads: UploadSettings::default(),
+            mail: MailSettings::default(),
             app_sections: AppSections::default(),
             meta: Arc::new(Meta {
                 profile: "dev".to_owned(),
@@ -742,6 +749,8 @@ fn known_fields<T: DeserializeOwned>(parent: &str) -> Vec<&'static str> {
         "middleware" => fields_of::<MiddlewareSettings>(),
         "log" => fields_of::<LogSettings>(),
         "database" => fields_of::<DatabaseSettings>(),
+        "uploads" => fields_of::<UploadSettings>(),
+        "mail" => fields_of::<MailSettings>(),
         _ => Vec::new(),
     }
 }

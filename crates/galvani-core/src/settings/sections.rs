@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::values::{ByteSize, Seconds, string_or_list};
+use super::values::{ByteSize, Seconds, Secret, string_or_list};
 
 /// `[server]`: how `runserver` listens and what a request may cost.
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +72,10 @@ pub struct SecuritySettings {
     pub proxy_ssl_header: Option<String>,
     /// Trust `X-Forwarded-Host` (only behind a proxy that sets it).
     pub use_x_forwarded_host: bool,
+    /// Mark the framework's cookies (session, CSRF, messages) `Secure` on every response,
+    /// not only on those to HTTPS requests. Turn it on in production when TLS ends at a
+    /// proxy that does not tell the site (no `proxy_ssl_header`).
+    pub secure_cookies: bool,
 }
 
 impl Default for SecuritySettings {
@@ -90,6 +94,7 @@ impl Default for SecuritySettings {
             ssl_redirect: false,
             proxy_ssl_header: None,
             use_x_forwarded_host: false,
+            secure_cookies: false,
         }
     }
 }
@@ -355,6 +360,86 @@ impl Default for LogSettings {
         LogSettings {
             level: "info".to_owned(),
             format: LogFormat::Text,
+        }
+    }
+}
+
+/// `[uploads]`: limits on `multipart/form-data` bodies read by
+/// [`HtmlForm`](crate::forms::HtmlForm). The whole body is also bounded by
+/// `server.max_body_size`.
+///
+/// ```toml
+/// [uploads]
+/// max_file_size = "10MiB"
+/// max_files = 5
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct UploadSettings {
+    /// The largest single file accepted (413 beyond).
+    pub max_file_size: ByteSize,
+    /// The most files in one request (413 beyond).
+    pub max_files: usize,
+    /// The most fields, files included, in one form body (400 beyond).
+    pub max_fields: usize,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        UploadSettings {
+            max_file_size: ByteSize::new(2_621_440),
+            max_files: 10,
+            max_fields: 1000,
+        }
+    }
+}
+
+/// `[mail]`: how the site sends email (see [`crate::mail`]).
+///
+/// ```toml
+/// [mail]
+/// backend = "smtp"
+/// default_from = "shop@example.com"
+/// smtp_host = "mail.example.com"
+/// smtp_user = "shop"
+/// # smtp_password from GALVANI_MAIL__SMTP_PASSWORD
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    /// `console` (print to standard output, the default), `file` (one `.eml` file per
+    /// message in `file_path`), `smtp`, or `memory` (kept for tests to read).
+    pub backend: String,
+    /// The sender when a message names none.
+    pub default_from: String,
+    /// The folder of the `file` backend.
+    pub file_path: PathBuf,
+    /// The SMTP server.
+    pub smtp_host: String,
+    /// The SMTP port (587 for STARTTLS, 465 for implicit TLS, 25 for none).
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls`, or `none` (only for a server on this machine).
+    pub smtp_security: String,
+    /// The SMTP user name; empty sends no credentials.
+    pub smtp_user: String,
+    /// The SMTP password.
+    pub smtp_password: Secret,
+    /// How long a connection to the server may take.
+    pub smtp_timeout: Seconds,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            backend: "console".to_owned(),
+            default_from: "webmaster@localhost".to_owned(),
+            file_path: PathBuf::from("sent-mail"),
+            smtp_host: "localhost".to_owned(),
+            smtp_port: 587,
+            smtp_security: "starttls".to_owned(),
+            smtp_user: String::new(),
+            smtp_password: Secret::default(),
+            smtp_timeout: Seconds::new(10),
         }
     }
 }

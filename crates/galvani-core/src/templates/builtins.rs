@@ -1,4 +1,4 @@
-//! Galvani's own templates (the debug page and the fallback error page) and the
+//! Galvani's own templates (the debug page, the fallback error page, the form macros) and the
 //! built-in filters.
 
 use minijinja::Value;
@@ -13,6 +13,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "galvani/error.html",
         include_str!("../../templates/galvani/error.html"),
+    ),
+    (
+        "galvani/forms.html",
+        include_str!("../../templates/galvani/forms.html"),
     ),
 ];
 

@@ -90,10 +90,11 @@ pub struct RenderedTemplate {
 }
 
 /// What a render takes from the request before the handler runs: the context
-/// processors' values and the CSRF handle.
+/// processors' values, the CSRF handle and the messages.
 pub(crate) struct Extra {
     values: Vec<Value>,
     csrf: Option<CsrfToken>,
+    messages: Option<crate::messages::Messages>,
 }
 
 /// The per-response CSP nonce a rendered template saw as `csp_nonce`; the security-headers
@@ -122,6 +123,7 @@ impl TemplateLayer {
         Extra {
             values: self.processors.iter().map(|p| p.call(req)).collect(),
             csrf: req.extensions().get::<CsrfToken>().cloned(),
+            messages: req.extensions().get::<crate::messages::Messages>().cloned(),
         }
     }
 
@@ -221,6 +223,7 @@ fn render(
     let base = Value::from_pairs([
         ("request", Value::from_object(info)),
         ("csp_nonce", Value::from(nonce.clone())),
+        ("messages", crate::messages::template_value(extra.messages)),
         input,
         token,
     ]);

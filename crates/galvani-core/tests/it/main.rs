@@ -5,6 +5,7 @@ mod support;
 mod commands;
 mod csrf;
 mod errors;
+mod forms;
 mod middleware;
 mod routing;
 mod server;
