@@ -25,6 +25,18 @@ impl App for AuthApp {
         "auth"
     }
 
+    fn routes(&self) -> galvani_core::Routes {
+        crate::views::routes()
+    }
+
+    fn templates(&self) -> Option<galvani_core::Assets> {
+        Some(galvani_core::assets!("templates"))
+    }
+
+    fn commands(&self) -> Vec<galvani_core::commands::AppCommand> {
+        crate::commands::commands()
+    }
+
     fn settings(&self) -> Option<AppSettings> {
         Some(AppSettings::of::<AuthSettings>())
     }
@@ -50,11 +62,17 @@ impl App for AuthApp {
             .get::<AuthSettings>()
             .map(|s| (*s).clone())
             .unwrap_or_default();
+        let reset_tokens = crate::tokens::PasswordResetTokens::from_signer(
+            Signer::from_settings(ctx.settings(), "galvani.auth.password-reset"),
+            settings.password_reset_timeout.as_duration(),
+        );
         ctx.insert(AuthState {
             db: (*db).clone(),
             signer: Signer::from_settings(ctx.settings(), "galvani.auth.session"),
             session_cookie,
             settings,
+            throttle: crate::throttle::Throttle::default(),
+            reset_tokens,
         });
         // The middleware shares the registered value (data is kept in an `Arc`).
         let state = ctx

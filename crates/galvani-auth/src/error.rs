@@ -16,6 +16,14 @@ pub enum Error {
     #[error("password hashing failed: {0}")]
     Hashing(String),
 
+    /// Too many wrong passwords for this account or from this address: the next
+    /// attempt must wait.
+    #[error("too many failed logins: try again in {} seconds", retry_after.as_secs().max(1))]
+    Throttled {
+        /// How long until the next attempt is accepted.
+        retry_after: std::time::Duration,
+    },
+
     /// The project is put together in a way auth cannot work with.
     #[error("{0}")]
     Config(String),

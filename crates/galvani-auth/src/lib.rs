@@ -21,6 +21,7 @@
 //! ```
 
 mod app;
+mod commands;
 mod current;
 mod error;
 mod guards;
@@ -32,6 +33,9 @@ mod perms;
 mod redirects;
 mod settings;
 mod state;
+pub mod throttle;
+mod tokens;
+mod views;
 
 pub use app::AuthApp;
 pub use current::CurrentUser;
@@ -43,3 +47,4 @@ pub use perms::{DEFAULT_ACTIONS, create_permissions, permissions_of};
 pub use redirects::safe_next;
 pub use settings::AuthSettings;
 pub use state::AuthState;
+pub use tokens::PasswordResetTokens;

@@ -43,6 +43,7 @@ pub struct Auth {
     state: Arc<AuthState>,
     session: Session,
     csrf: Option<CsrfToken>,
+    client: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -56,12 +57,25 @@ impl Auth {
     /// costs the same password check as a known one, so timing does not tell who has an
     /// account. A right password stored in an older format (an imported Django hash) is
     /// rehashed with Argon2id on the spot.
+    ///
+    /// Throttled: after 10 wrong passwords for one account (or 50 from one address),
+    /// attempts get [`Error::Throttled`] without a check until a wait has passed, which
+    /// doubles with each further failure (see [`crate::throttle`]).
     pub async fn authenticate(
         &self,
         username: &str,
         password: &str,
     ) -> Result<Option<User>, Error> {
-        authenticate(&self.state.db, username, password).await
+        let throttle = &self.state.throttle;
+        if let Some(retry_after) = throttle.wait(username, self.client) {
+            return Err(Error::Throttled { retry_after });
+        }
+        let user = authenticate(&self.state.db, username, password).await?;
+        match &user {
+            Some(_) => throttle.succeeded(username),
+            None => throttle.failed(username, self.client),
+        }
+        Ok(user)
     }
 
     /// Logs `user` in: the session gets a new id (a session fixed by an attacker before
@@ -113,6 +127,11 @@ impl Auth {
     /// The session.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The auth app's state (settings, reset tokens).
+    pub(crate) fn state(&self) -> &AuthState {
+        &self.state
     }
 }
 
@@ -169,6 +188,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             state,
             session,
             csrf: parts.extensions.get::<CsrfToken>().cloned(),
+            client: galvani_core::extract::ClientAddr::of(&parts.extensions).map(|a| a.ip()),
         })
     }
 }

@@ -19,6 +19,8 @@ pub struct AuthSettings {
     pub login_redirect_url: String,
     /// Where logout goes.
     pub logout_redirect_url: String,
+    /// How long a password-reset link works.
+    pub password_reset_timeout: galvani_core::settings::Seconds,
 }
 
 impl Default for AuthSettings {
@@ -27,6 +29,7 @@ impl Default for AuthSettings {
             login_url: "/accounts/login/".to_owned(),
             login_redirect_url: "/".to_owned(),
             logout_redirect_url: "/".to_owned(),
+            password_reset_timeout: galvani_core::settings::Seconds::new(3 * 24 * 3600),
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct AuthState {
     pub(crate) signer: Signer,
     pub(crate) session_cookie: String,
     pub(crate) settings: AuthSettings,
+    pub(crate) throttle: crate::throttle::Throttle,
+    pub(crate) reset_tokens: crate::tokens::PasswordResetTokens,
 }
 
 impl std::fmt::Debug for AuthState {
