@@ -2,8 +2,8 @@
 //!
 //! Both ask at the terminal, with passwords unechoed; piped input is read line by
 //! line, so scripts can answer too. `createsuperuser --noinput` takes everything from
-//! `GALVANI_SUPERUSER_USERNAME`, `GALVANI_SUPERUSER_EMAIL` and
-//! `GALVANI_SUPERUSER_PASSWORD`, for deployments.
+//! `SUPERUSER_USERNAME`, `SUPERUSER_EMAIL` and
+//! `SUPERUSER_PASSWORD`, for deployments.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -31,8 +31,8 @@ struct CreateSuperuser {
     /// The email address (asked for when missing).
     #[arg(long)]
     email: Option<String>,
-    /// Ask nothing: take the username, email and password from GALVANI_SUPERUSER_USERNAME,
-    /// GALVANI_SUPERUSER_EMAIL and GALVANI_SUPERUSER_PASSWORD.
+    /// Ask nothing: take the username, email and password from SUPERUSER_USERNAME,
+    /// SUPERUSER_EMAIL and SUPERUSER_PASSWORD.
     #[arg(long)]
     noinput: bool,
 }
@@ -62,14 +62,14 @@ async fn create_superuser(args: CreateSuperuser, ctx: CommandContext) -> Result<
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let username = args
             .username
-            .or_else(|| var("GALVANI_SUPERUSER_USERNAME"))
-            .ok_or_else(|| fail("--noinput needs --username or GALVANI_SUPERUSER_USERNAME"))?;
+            .or_else(|| var("SUPERUSER_USERNAME"))
+            .ok_or_else(|| fail("--noinput needs --username or SUPERUSER_USERNAME"))?;
         let email = args
             .email
-            .or_else(|| var("GALVANI_SUPERUSER_EMAIL"))
+            .or_else(|| var("SUPERUSER_EMAIL"))
             .unwrap_or_default();
-        let password = var("GALVANI_SUPERUSER_PASSWORD")
-            .ok_or_else(|| fail("--noinput needs GALVANI_SUPERUSER_PASSWORD"))?;
+        let password =
+            var("SUPERUSER_PASSWORD").ok_or_else(|| fail("--noinput needs SUPERUSER_PASSWORD"))?;
         check_new_user(&db, &username, &email).await?;
         let attributes = attributes(&username, &email);
         passwords::validate_password(&password, &attributes)

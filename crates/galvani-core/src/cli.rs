@@ -168,14 +168,13 @@ fn cli(program: &str, app_commands: &[AppCommand]) -> Command {
                     Arg::new("deploy")
                         .long("deploy")
                         .action(ArgAction::SetTrue)
-                        .help("Also list settings that are unsafe in production"),
+                        .help("Also list settings that are unsafe in production; any finding then fails the check unless --fail-level error"),
                 )
                 .arg(
                     Arg::new("fail-level")
                         .long("fail-level")
                         .value_parser(["error", "warning"])
-                        .default_value("error")
-                        .help("Exit non-zero for messages at this level or above"),
+                        .help("Exit non-zero for messages at this level or above (default: error; warning with --deploy)"),
                 ),
         )
         .subcommand(Command::new("routes").about("List every route: name, methods, path and handler"))
@@ -229,9 +228,12 @@ fn print_messages(out: &mut Output, messages: &[CheckMessage]) {
 
 fn check(site: &Site, m: &ArgMatches, out: &mut Output) -> Result<(), Error> {
     let deploy = m.get_flag("deploy");
+    // `check --deploy` answers "may this be deployed?": any finding means no.
     let fail_level = match m.get_one::<String>("fail-level").map(String::as_str) {
         Some("warning") => Level::Warning,
-        _ => Level::Error,
+        Some(_) => Level::Error,
+        None if deploy => Level::Warning,
+        None => Level::Error,
     };
     let messages = site.check(deploy);
     print_messages(out, &messages);

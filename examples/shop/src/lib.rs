@@ -13,7 +13,7 @@ pub fn project(settings: impl galvani::IntoSettings) -> Project {
     Project::new(settings)
         .app(galvani::orm::Orm)
         .app(galvani::sessions::Sessions)
-        .app(galvani::auth::AuthApp)
+        .app_at("/accounts", galvani::auth::AuthApp)
         .app(shop::Shop)
 }
 

@@ -252,6 +252,15 @@ fn debug_mode_needs_neither_key_nor_hosts() {
 
 // ---------------------------------------------------------------- check --deploy
 
+/// What `check --deploy` printed; it fails when it finds anything.
+async fn check_deploy(project: Project) -> String {
+    match project.call_command(["check", "--deploy"]).await {
+        Ok(out) => out,
+        Err(galvani_core::Error::CommandFailed { output, .. }) => output,
+        Err(e) => panic!("check --deploy did not run: {e}"),
+    }
+}
+
 fn deploy_ids(output: &str) -> Vec<&str> {
     let mut ids: Vec<&str> = output
         .lines()
@@ -265,10 +274,7 @@ fn deploy_ids(output: &str) -> Vec<&str> {
 
 #[tokio::test]
 async fn check_deploy_lists_the_unsafe_settings_of_a_dev_project() {
-    let out = Project::new(Settings::default())
-        .call_command(["check", "--deploy"])
-        .await
-        .unwrap();
+    let out = check_deploy(Project::new(Settings::default())).await;
     let ids = deploy_ids(&out);
     for id in [
         "security.W001",
@@ -292,10 +298,7 @@ async fn check_deploy_lists_each_weakened_protection() {
         "allowed_hosts = [\"testserver\"]",
         "allowed_hosts = [\"*\"]",
     );
-    let out = Project::new(prod_settings(&toml))
-        .call_command(["check", "--deploy"])
-        .await
-        .unwrap();
+    let out = check_deploy(Project::new(prod_settings(&toml))).await;
     let ids = deploy_ids(&out);
     for id in [
         "security.W002",
@@ -305,6 +308,7 @@ async fn check_deploy_lists_each_weakened_protection() {
         "security.W006",
         "security.W007",
         "security.W008",
+        "security.W010",
     ] {
         assert!(ids.contains(&id), "{id} missing from:\n{out}");
     }
@@ -315,7 +319,9 @@ async fn check_deploy_lists_each_weakened_protection() {
 
 #[tokio::test]
 async fn check_deploy_is_quiet_about_hardened_settings() {
-    let toml = prod_toml("[security]\nhsts_seconds = 31536000\nssl_redirect = true\n");
+    let toml = prod_toml(
+        "[security]\nhsts_seconds = 31536000\nssl_redirect = true\n[mail]\nbackend = \"smtp\"\n",
+    );
     let root = tempfile::tempdir().unwrap();
     crate::support::write(
         root.path(),
@@ -346,11 +352,17 @@ async fn check_without_deploy_omits_the_deploy_warnings() {
 #[tokio::test]
 async fn check_fail_level_warning_turns_warnings_into_failure() {
     let project = || Project::new(Settings::default());
-    project().call_command(["check", "--deploy"]).await.unwrap();
+    project().call_command(["check"]).await.unwrap();
     let failed = project()
-        .call_command(["check", "--deploy", "--fail-level", "warning"])
+        .call_command(["check", "--fail-level", "warning", "--deploy"])
         .await;
     assert!(failed.is_err(), "{failed:?}");
+    // `--deploy` fails on warnings by default; `--fail-level error` relaxes it.
+    assert!(project().call_command(["check", "--deploy"]).await.is_err());
+    project()
+        .call_command(["check", "--deploy", "--fail-level", "error"])
+        .await
+        .unwrap();
     let failed = project()
         .call_command(["check", "--fail-level", "sometimes"])
         .await;

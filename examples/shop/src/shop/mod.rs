@@ -1,6 +1,8 @@
 //! The `shop` app: a catalogue of products with a home page, a list and detail pages,
-//! on the ORM (`models.rs`), with demo data made on the first run (`seed.rs`).
+//! on the ORM (`models.rs`), with demo data made on the first run (`seed.rs`), and
+//! customer accounts (`accounts.rs`: sign-up and "my orders").
 
+mod accounts;
 pub mod models;
 mod seed;
 mod urls;
@@ -55,6 +57,18 @@ impl App for Shop {
 
     fn settings(&self) -> Option<AppSettings> {
         Some(AppSettings::of::<ShopSettings>())
+    }
+
+    fn ready(&self, ctx: &mut ReadyContext<'_>) -> Result<(), galvani::Error> {
+        // Every page's footer names the currency, the auth app's pages included.
+        let currency = ctx
+            .get::<ShopSettings>()
+            .map(|s| s.currency.clone())
+            .unwrap_or_default();
+        ctx.context_processor(galvani::templates::ContextProcessor::new(move |_| {
+            context! { currency => &currency }
+        }));
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! The shop's models: categories, products, and orders with their lines.
 
+use galvani::auth::User;
 use galvani::orm::{ForeignKey, Reverse};
 use galvani::prelude::*;
 use rust_decimal::Decimal;
@@ -57,6 +58,9 @@ pub struct Order {
     /// Where the confirmation goes.
     #[field(max_length = 254)]
     pub email: String,
+    /// The customer's account, when they were logged in (guests have none).
+    #[field(on_delete = SetNull)]
+    pub customer: Option<ForeignKey<User>>,
     /// When it was placed.
     #[field(auto_now_add)]
     pub created: OffsetDateTime,

@@ -2,7 +2,7 @@
 
 use galvani::prelude::*;
 
-use super::views;
+use super::{accounts, views};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -12,4 +12,15 @@ pub fn routes() -> Routes {
         .name("product-list")
         .route("/products/{id}/", get(views::product_detail))
         .name("product-detail")
+        .route(
+            "/accounts/signup/",
+            get(accounts::signup_page).post(accounts::signup),
+        )
+        .name("signup")
+        .merge(
+            Routes::new()
+                .route("/orders/", get(accounts::my_orders))
+                .name("my-orders")
+                .middleware(galvani::auth::login_required),
+        )
 }

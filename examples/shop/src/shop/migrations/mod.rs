@@ -1,5 +1,6 @@
 //! The migrations of the `shop` app, kept up to date by `makemigrations`.
 
 mod m0001_initial;
+mod m0002_order_customer;
 
-galvani::orm::migrations!("shop", [m0001_initial]);
+galvani::orm::migrations!("shop", [m0001_initial, m0002_order_customer]);

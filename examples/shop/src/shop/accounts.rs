@@ -1,0 +1,100 @@
+//! Customer accounts: signing up, and the orders of the logged-in customer. Logging in
+//! and out, password change and reset come from the auth app (`/accounts/...`).
+
+use galvani::auth::passwords::{UserAttributes, validate_password};
+use galvani::auth::{Auth, LoginRequired, User};
+use galvani::forms::HtmlForm;
+use galvani::messages::Messages;
+use galvani::orm::Db;
+use galvani::prelude::*;
+use serde::Deserialize;
+
+use super::models::{Order, OrderItem};
+
+/// The sign-up form: what is checked here is the shape; whether the name is free and
+/// the password good enough is checked against the database and the validators.
+#[derive(Deserialize, garde::Validate)]
+pub struct SignUp {
+    #[garde(length(min = 1, max = 150), pattern(r"^[A-Za-z0-9_.@+-]+$"))]
+    username: String,
+    #[garde(email, length(max = 254))]
+    email: String,
+    #[garde(length(max = 4096))]
+    password1: String,
+    #[garde(length(max = 4096))]
+    password2: String,
+}
+
+fn page(form: &HtmlForm<SignUp>) -> Response {
+    let status = if form.is_bound() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Template::new("shop/signup.html", context! { form })
+        .with_status(status)
+        .into_response()
+}
+
+/// The sign-up page.
+pub async fn signup_page() -> Response {
+    page(&HtmlForm::empty())
+}
+
+/// Creates the account and logs the new customer in.
+pub async fn signup(
+    db: Db,
+    auth: Auth,
+    messages: Messages,
+    mut form: HtmlForm<SignUp>,
+) -> HttpResult<Response> {
+    let Some(data) = form.valid() else {
+        return Ok(page(&form));
+    };
+    let (username, email) = (data.username.clone(), data.email.clone());
+    let password = data.password1.clone();
+    if data.password1 != data.password2 {
+        form.add_error("password2", "The two password fields didn't match.");
+    } else {
+        let attributes = UserAttributes {
+            username: &username,
+            email: &email,
+            first_name: "",
+            last_name: "",
+        };
+        if let Err(problems) = validate_password(&password, &attributes) {
+            for problem in problems {
+                form.add_error("password1", problem);
+            }
+        }
+    }
+    let taken = User::objects()
+        .filter(User::username.iexact(username.as_str()))
+        .exists(&db)
+        .await?;
+    if taken {
+        form.add_error("username", "A user with that username already exists.");
+    }
+    if !form.is_valid() {
+        return Ok(page(&form));
+    }
+    let mut user = User::new(&username, &email);
+    user.password =
+        tokio::task::spawn_blocking(move || galvani::auth::passwords::make_password(&password))
+            .await
+            .map_err(HttpError::internal)?;
+    user.save(&db).await?;
+    auth.login(&user).await?;
+    messages.success(format!("Welcome, {username}! Your account is ready."));
+    Ok(Redirect::to("/").into_response())
+}
+
+/// The logged-in customer's orders, newest first, with their lines. Two queries.
+pub async fn my_orders(db: Db, LoginRequired(user): LoginRequired) -> HttpResult<Template> {
+    let orders = Order::objects()
+        .filter(Order::customer.eq(&user))
+        .prefetch_related([OrderItem::order.reverse()])
+        .all(&db)
+        .await?;
+    Ok(Template::new("shop/my_orders.html", context! { orders }))
+}

@@ -1,0 +1,309 @@
+//! The shop in a real browser: headless Chromium, driven through chromedriver by
+//! thirtyfour, against the shop binary serving a fresh SQLite database.
+//!
+//! `TEST_CHROMEDRIVER` names the chromedriver binary and `TEST_CHROMIUM` the browser
+//! (`scripts/test` sets both). Without them the tests skip, unless
+//! `TEST_REQUIRE_BROWSER=1` makes that a failure.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use thirtyfour::prelude::*;
+use thirtyfour::stringmatch::StringMatch;
+
+const PASSWORD: &str = "correct horse battery staple 42";
+
+/// How long a page may take to show what a step expects, and how often to look.
+const PAGE_WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(100);
+
+/// Headless, and quiet: no sandbox (tests may run as root in a container), no GPU, no
+/// /dev/shm (small in containers), and none of the background traffic to Google's
+/// services (the machine may be offline). Each session also gets a fresh profile.
+const CHROMIUM_ARGS: [&str; 7] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+// On a panic, thirtyfour quits the session from a blocking Drop that reuses the
+// connection pool of the test's runtime: with only one thread, that runtime is the one
+// blocked, and the quit hangs for the 120 s request timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_renders_in_chromium() {
+    let Some(session) = Session::start().await else {
+        return;
+    };
+    let driver = &session.driver;
+    driver.goto(session.url("/")).await.unwrap();
+    let title = driver.title().await.unwrap();
+    assert!(title.contains("Galvani Shop"), "title: {title:?}");
+    session.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_log_in_see_a_message_and_log_out() {
+    let Some(session) = Session::start().await else {
+        return;
+    };
+    let driver = &session.driver;
+    let nanos = std::time::UNIX_EPOCH.elapsed().unwrap().subsec_nanos();
+    let username = format!("ada{nanos}");
+
+    driver.goto(session.url("/accounts/signup/")).await.unwrap();
+    fill(driver, "username", &username).await;
+    fill(driver, "email", &format!("{username}@example.com")).await;
+    fill(driver, "password1", PASSWORD).await;
+    fill(driver, "password2", PASSWORD).await;
+    click_button(driver, "Sign up").await;
+    wait_for_url(driver, |url| url == session.url("/")).await;
+    expect_text(
+        driver,
+        ".messages .message.success",
+        "Your account is ready",
+    )
+    .await;
+    expect_text(driver, "header .user", &username).await;
+
+    click_button(driver, "Log out").await;
+    expect_text(driver, ".messages .message", "You have logged out.").await;
+    expect_text(driver, "header a", "Log in").await;
+
+    driver.goto(session.url("/orders/")).await.unwrap();
+    wait_for_url(driver, |url| url.contains("/accounts/login/?next=/orders/")).await;
+    fill(driver, "username", &username).await;
+    fill(driver, "password", PASSWORD).await;
+    click_button(driver, "Log in").await;
+    wait_for_url(driver, |url| url == session.url("/orders/")).await;
+    expect_text(driver, ".messages .message", "Welcome back").await;
+    expect_text(driver, "h1", "My orders").await;
+
+    click_button(driver, "Log out").await;
+    expect_text(driver, ".messages .message", "You have logged out.").await;
+    session.finish().await;
+}
+
+/// A browser session on a shop of its own. Fields drop in order: the WebDriver session
+/// first (thirtyfour quits it), then the processes, then their folders.
+struct Session {
+    driver: WebDriver,
+    base: String,
+    _processes: Processes,
+}
+
+impl Session {
+    /// Starts chromedriver and the shop and opens a headless Chromium; `None` (after
+    /// saying why) when no browser is configured and none is required.
+    async fn start() -> Option<Session> {
+        let (chromedriver, chromium) = browser_binaries()?;
+        let mut processes = Processes {
+            dir: tempfile::tempdir().unwrap(),
+            children: Vec::new(),
+            chromedriver: None,
+        };
+        let dir = processes.dir.path().to_owned();
+
+        let driver_addr = free_addr();
+        processes.spawn(
+            "chromedriver",
+            Command::new(&chromedriver).arg(format!("--port={}", driver_addr.port())),
+        );
+        processes.chromedriver = Some(driver_addr);
+        processes.wait_for_http(driver_addr, "/status", Duration::from_secs(20));
+
+        let shop_addr = free_addr();
+        let mut shop = Command::new(env!("CARGO_BIN_EXE_shop"));
+        // The developer's own settings must not leak in; the test's must win.
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("GALVANI_")) {
+            shop.env_remove(key);
+        }
+        let database = format!("sqlite://{}/shop.sqlite3", dir.display());
+        shop.env("GALVANI_DATABASE__URL", database)
+            .env("GALVANI_SERVER__ADDR", shop_addr.to_string())
+            .current_dir(&dir);
+        processes.spawn("shop", &mut shop);
+        // The shop migrates and seeds its database before it listens.
+        processes.wait_for_http(shop_addr, "/", Duration::from_secs(60));
+
+        let mut caps = DesiredCapabilities::chrome();
+        for arg in CHROMIUM_ARGS {
+            caps.add_arg(arg).unwrap();
+        }
+        let profile = format!("--user-data-dir={}", dir.join("profile").display());
+        caps.add_arg(&profile).unwrap();
+        if let Some(chromium) = chromium {
+            caps.set_binary(&chromium.to_string_lossy()).unwrap();
+        }
+        let driver = WebDriver::new(format!("http://{driver_addr}"), caps)
+            .await
+            .expect("chromedriver opens a Chromium session");
+        Some(Session {
+            driver,
+            base: format!("http://{shop_addr}"),
+            _processes: processes,
+        })
+    }
+
+    /// The shop's absolute URL for `path`.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Quits the browser; the processes stop as the rest of the session drops.
+    async fn finish(self) {
+        let Session { driver, .. } = self;
+        driver.quit().await.unwrap();
+    }
+}
+
+/// The child processes of one test and the folder holding their logs, database and
+/// browser profile. Dropping it stops them all, even when the test panics.
+struct Processes {
+    dir: TempDir,
+    children: Vec<(&'static str, Child)>,
+    chromedriver: Option<SocketAddr>,
+}
+
+impl Processes {
+    /// Starts `command`, its output going to `NAME.log` in the folder.
+    fn spawn(&mut self, name: &'static str, command: &mut Command) {
+        let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).unwrap();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        self.children.push((name, child));
+    }
+
+    /// Polls `GET http://ADDR/PATH` until something answers; panics after `timeout`,
+    /// or at once when one of the processes has exited.
+    fn wait_for_http(&mut self, addr: SocketAddr, path: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while http_status(addr, path).is_none() {
+            for (name, child) in &mut self.children {
+                if let Some(status) = child.try_wait().unwrap() {
+                    panic!("{name} exited ({status}) before http://{addr}{path} answered");
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "http://{addr}{path} did not answer within {timeout:?}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        // chromedriver's /shutdown closes any browser a failed test left open; a kill
+        // alone would orphan it.
+        if let Some(addr) = self.chromedriver {
+            http_status(addr, "/shutdown");
+        }
+        for (name, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+            if std::thread::panicking() {
+                let log = std::fs::read_to_string(self.dir.path().join(format!("{name}.log")));
+                eprintln!("--- {name}'s output ---\n{}", log.unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// chromedriver and Chromium from `TEST_CHROMEDRIVER` and `TEST_CHROMIUM` (optional:
+/// chromedriver can find the browser itself); `None` after saying why the test skips.
+fn browser_binaries() -> Option<(PathBuf, Option<PathBuf>)> {
+    let chromedriver = std::env::var_os("TEST_CHROMEDRIVER").map(PathBuf::from);
+    let chromium = std::env::var_os("TEST_CHROMIUM").map(PathBuf::from);
+    let problem = match (&chromedriver, &chromium) {
+        (None, _) => "TEST_CHROMEDRIVER is not set".to_owned(),
+        (Some(p), _) if !p.is_file() => format!("TEST_CHROMEDRIVER: no file at {}", p.display()),
+        (_, Some(p)) if !p.is_file() => format!("TEST_CHROMIUM: no file at {}", p.display()),
+        (Some(driver), _) => return Some((driver.clone(), chromium)),
+    };
+    if std::env::var("TEST_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("{problem}, and TEST_REQUIRE_BROWSER=1 requires the browser tests");
+    }
+    eprintln!("{problem}: skipping this browser test");
+    None
+}
+
+/// A localhost address with a port that was free a moment ago.
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+}
+
+/// The status code of `GET http://ADDR/PATH`, `None` while nothing answers.
+fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = [0; 12]; // "HTTP/1.1 200"
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..]).ok()?.parse().ok()
+}
+
+/// Types `value` into the input named `name`.
+async fn fill(driver: &WebDriver, name: &str, value: &str) {
+    let input = driver
+        .query(By::Name(name))
+        .wait(PAGE_WAIT, POLL)
+        .first()
+        .await;
+    let input = input.unwrap_or_else(|e| panic!("no input named {name:?}: {e}"));
+    input.send_keys(value).await.unwrap();
+}
+
+/// Clicks the button whose text is `text`.
+async fn click_button(driver: &WebDriver, text: &str) {
+    let xpath = format!("//button[normalize-space()='{text}']");
+    let button = driver.query(By::XPath(xpath)).wait(PAGE_WAIT, POLL);
+    let button = button.and_clickable().first().await;
+    let button = button.unwrap_or_else(|e| panic!("no button {text:?}: {e}"));
+    button.click().await.unwrap();
+}
+
+/// Waits for an element matching `css` whose text contains `text`.
+async fn expect_text(driver: &WebDriver, css: &str, text: &str) {
+    let found = driver
+        .query(By::Css(css))
+        .with_text(StringMatch::new(text).partial())
+        .wait(PAGE_WAIT, POLL)
+        .first()
+        .await;
+    if let Err(e) = found {
+        let url = driver.current_url().await.map(|u| u.to_string());
+        panic!("no {css:?} containing {text:?} on {url:?}: {e}");
+    }
+}
+
+/// Waits until the browser's URL satisfies `expected`.
+async fn wait_for_url(driver: &WebDriver, expected: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let url = driver.current_url().await.unwrap();
+        if expected(url.as_str()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still on {url} after {PAGE_WAIT:?}"
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
