@@ -166,10 +166,7 @@ async fn user_of_session(
         session.flush().await?;
         return Ok(None);
     };
-    let current = state.session_hash(&user);
-    if !hash
-        .is_some_and(|h| galvani_core::signing::constant_time_eq(h.as_bytes(), current.as_bytes()))
-    {
+    if !hash.is_some_and(|h| state.session_hash_matches(&user, &h)) {
         session.flush().await?;
         return Ok(None);
     }

@@ -31,4 +31,13 @@ impl AuthState {
     pub(crate) fn session_hash(&self, user: &User) -> String {
         URL_SAFE_NO_PAD.encode(self.signer.mac_of(user.password.as_bytes()))
     }
+
+    /// Whether a session's stored hash proves `user`'s current password, under the
+    /// current secret key or one of `secret_key_fallbacks` (so rotating the key does not
+    /// log everyone out).
+    pub(crate) fn session_hash_matches(&self, user: &User, hash: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(hash)
+            .is_ok_and(|mac| self.signer.verify_mac(user.password.as_bytes(), &mac))
+    }
 }

@@ -231,7 +231,7 @@ async fn password_change_checks_the_old_one_and_the_validators() {
             "{html}"
         );
         assert!(
-            html.contains(r#"aria-describedby="id_new_password1_errors""#),
+            html.contains(r#"aria-describedby="id_new_password1_errors id_new_password1_help""#),
             "{html}"
         );
 

@@ -121,8 +121,15 @@ fn check_passes_and_deploy_lists_unsafe_settings() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("System check identified no issues."));
 
+    // `--deploy` fails on any finding; `--fail-level error` lists them and passes.
     let deploy = run(dir.path(), &[], &["check", "--deploy"]);
-    assert_eq!(deploy.status.code(), Some(0));
+    assert_eq!(deploy.status.code(), Some(1));
+    let relaxed = run(
+        dir.path(),
+        &[],
+        &["check", "--deploy", "--fail-level", "error"],
+    );
+    assert_eq!(relaxed.status.code(), Some(0));
     let shown = text(&deploy.stdout);
     for id in ["security.W001", "security.W002", "security.W003"] {
         assert!(shown.contains(id), "{id} missing from:\n{shown}");

@@ -24,7 +24,7 @@ const MASKED_HEADERS: &[&str] = &[
     "proxy-authorization",
     "set-cookie",
     "x-api-key",
-    "x-csrftoken",
+    "x-csrf-token",
     "x-auth-token",
 ];
 

@@ -157,7 +157,7 @@ impl Default for CorsSettings {
             allowed_methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
                 .map(String::from)
                 .to_vec(),
-            allowed_headers: ["accept", "authorization", "content-type", "x-csrftoken"]
+            allowed_headers: ["accept", "authorization", "content-type", "x-csrf-token"]
                 .map(String::from)
                 .to_vec(),
             expose_headers: Vec::new(),
