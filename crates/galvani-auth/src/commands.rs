@@ -90,7 +90,7 @@ async fn create_superuser(args: CreateSuperuser, ctx: CommandContext) -> Result<
         (username, email, password)
     };
     let mut user = User::new(&username, &email);
-    user.password = hash(password).await?;
+    user.password = crate::hash_password(&password).await.map_err(fail)?;
     user.is_staff = true;
     user.is_superuser = true;
     user.save(&db).await.map_err(fail)?;
@@ -106,13 +106,9 @@ async fn change_password(args: ChangePassword, ctx: CommandContext) -> Result<()
         .await
         .map_err(fail)?
         .ok_or_else(|| fail(format!("there is no user `{}`", args.username)))?;
-    let password = Prompt::new().new_password(&attributes(&user.username, &user.email))?;
-    let hash = hash(password).await?;
-    User::objects()
-        .filter(User::id.eq(user.id))
-        .update([User::password.set(hash)], &db)
-        .await
-        .map_err(fail)?;
+    let mut user = user;
+    let password = Prompt::new().new_password(&user.attributes())?;
+    user.change_password(&password, &db).await.map_err(fail)?;
     writeln!(
         ctx.out(),
         "Password changed for `{}`; their other sessions have ended.",
@@ -145,15 +141,8 @@ fn attributes<'a>(username: &'a str, email: &'a str) -> UserAttributes<'a> {
     UserAttributes {
         username,
         email,
-        first_name: "",
-        last_name: "",
+        ..Default::default()
     }
-}
-
-async fn hash(password: String) -> Result<String, Error> {
-    tokio::task::spawn_blocking(move || passwords::make_password(&password))
-        .await
-        .map_err(fail)
 }
 
 /// Questions on standard error, answers from the terminal (or piped input).

@@ -10,8 +10,9 @@ use galvani_sessions::Session;
 use http::request::Parts;
 
 use crate::Error;
+use crate::hashing;
 use crate::models::User;
-use crate::passwords::{self, Check};
+use crate::passwords::Check;
 use crate::state::AuthState;
 
 /// The session key holding the logged-in user's id.
@@ -142,32 +143,17 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Opt
         .first(db)
         .await?;
     let Some(mut user) = found else {
-        let password = password.to_owned();
-        blocking(move || passwords::dummy_check(&password)).await?;
+        hashing::dummy_check(password).await?;
         return Ok(None);
     };
-    let (given, stored) = (password.to_owned(), user.password.clone());
-    let check = blocking(move || passwords::check_password(&given, &stored)).await?;
+    let check = hashing::check_password(password, &user.password).await?;
     if check == Check::Invalid || !user.is_active {
         return Ok(None);
     }
     if check == Check::ValidNeedsRehash {
-        let given = password.to_owned();
-        let new_hash = blocking(move || passwords::make_password(&given)).await?;
-        User::objects()
-            .filter(User::id.eq(user.id))
-            .update([User::password.set(new_hash.clone())], db)
-            .await?;
-        user.password = new_hash;
+        user.change_password(password, db).await?;
     }
     Ok(Some(user))
-}
-
-/// Password hashing takes tens of milliseconds of CPU: it runs off the async workers.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Hashing(e.to_string()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Auth {

@@ -9,8 +9,8 @@ use galvani_core::test::TestClient;
 use galvani_orm::prelude::*;
 use galvani_orm::testing::TestDb;
 
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::{PASSWORD, SECRET, on_both, user};
 
 /// Made by Django 5.2.19 itself: `make_password("correct horse battery",
 /// hasher="pbkdf2_sha256")`, its default 1,000,000 iterations.
@@ -96,36 +96,12 @@ fn project(url: &str) -> Project {
         )
 }
 
-async fn user(db: &Db, username: &str) -> User {
-    let mut user = User::new(username, &format!("{username}@example.com"));
-    user.set_password(PASSWORD);
-    user.save(db).await.unwrap();
-    user
-}
-
 async fn log_in(client: &TestClient, username: &str, password: &str) -> StatusCode {
     client
         .post("/login")
         .form(&[("username", username), ("password", password)])
         .await
         .status()
-}
-
-/// Runs `test` on a fresh migrated database of each backend.
-async fn on_both<F, Fut>(test: F)
-where
-    F: Fn(Db, String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let mut dbs = vec![TestDb::sqlite().await.unwrap()];
-    if let Some(pg) = TestDb::postgres().await.unwrap() {
-        dbs.push(pg);
-    }
-    for test_db in dbs {
-        test_db.migrate().await.unwrap();
-        test(test_db.db.clone(), test_db.url.clone()).await;
-        test_db.finish().await.unwrap();
-    }
 }
 
 #[tokio::test]

@@ -7,10 +7,9 @@ use galvani_auth::{AuthApp, User};
 use galvani_core::prelude::*;
 use galvani_core::test::TestClient;
 use galvani_orm::prelude::*;
-use galvani_orm::testing::TestDb;
 
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
-const PASSWORD: &str = "correct horse battery";
+mod common;
+use common::{PASSWORD, SECRET, on_both, user};
 
 fn client(url: &str) -> TestClient {
     let settings = Settings::from_toml(&format!(
@@ -29,29 +28,6 @@ fn client(url: &str) -> TestClient {
                 }),
             )),
     )
-}
-
-async fn user(db: &Db, username: &str) -> User {
-    let mut user = User::new(username, &format!("{username}@example.com"));
-    user.set_password(PASSWORD);
-    user.save(db).await.unwrap();
-    user
-}
-
-async fn on_both<F, Fut>(test: F)
-where
-    F: Fn(Db, String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let mut dbs = vec![TestDb::sqlite().await.unwrap()];
-    if let Some(pg) = TestDb::postgres().await.unwrap() {
-        dbs.push(pg);
-    }
-    for test_db in dbs {
-        test_db.migrate().await.unwrap();
-        test(test_db.db.clone(), test_db.url.clone()).await;
-        test_db.finish().await.unwrap();
-    }
 }
 
 async fn log_in(

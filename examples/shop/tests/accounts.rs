@@ -141,26 +141,19 @@ async fn a_cross_site_post_is_refused_while_the_page_form_works() {
     on_both(|shop| async move {
         // The browser's view: a form from another site, then the shop's own form.
         let strict = shop.client.clone().enforce_csrf(true);
+        let eve = [
+            ("username", "eve"),
+            ("email", "eve@example.com"),
+            ("password1", PASSWORD),
+            ("password2", PASSWORD),
+        ];
         let cross = strict
             .post("/accounts/signup/")
             .header("origin", "https://evil.example")
-            .form(&[
-                ("username", "eve"),
-                ("email", "eve@example.com"),
-                ("password1", PASSWORD),
-                ("password2", PASSWORD),
-            ])
+            .form(&eve)
             .await;
         assert_eq!(cross.status(), StatusCode::FORBIDDEN);
-        let no_token = strict
-            .post("/accounts/signup/")
-            .form(&[
-                ("username", "eve"),
-                ("email", "eve@example.com"),
-                ("password1", PASSWORD),
-                ("password2", PASSWORD),
-            ])
-            .await;
+        let no_token = strict.post("/accounts/signup/").form(&eve).await;
         assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
 
         let page = strict.get("/accounts/signup/").await.text();
@@ -172,13 +165,7 @@ async fn a_cross_site_post_is_refused_while_the_page_form_works() {
             .to_owned();
         let ok = strict
             .post("/accounts/signup/")
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("username", "eve"),
-                ("email", "eve@example.com"),
-                ("password1", PASSWORD),
-                ("password2", PASSWORD),
-            ])
+            .form(&[&[("csrf_token", token.as_str())], eve.as_slice()].concat())
             .await;
         assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", ok.text());
         shop

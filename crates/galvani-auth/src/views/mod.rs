@@ -29,6 +29,8 @@ mod login;
 mod password;
 mod reset;
 
+pub use password::check_new_password;
+
 use galvani_core::prelude::*;
 
 use login::{login_page, login_submit, logout};

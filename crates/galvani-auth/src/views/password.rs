@@ -3,11 +3,10 @@
 use galvani_core::forms::HtmlForm;
 use galvani_core::messages::Messages;
 use galvani_core::prelude::*;
-use galvani_orm::prelude::*;
 
 use super::page;
 use crate::passwords::{self, UserAttributes};
-use crate::{Auth, CurrentUser, User};
+use crate::{Auth, CurrentUser};
 
 #[derive(serde::Deserialize, garde::Validate)]
 pub(crate) struct ChangeForm {
@@ -19,11 +18,26 @@ pub(crate) struct ChangeForm {
     new_password2: String,
 }
 
-/// Checks a new password typed twice against the validators, adding form errors to
-/// `field2` (mismatch) or `field1` (validators).
-pub(crate) fn check_new_password<T>(
+/// Checks a new password typed twice: a mismatch is an error on `field2`, each rule
+/// of [`validate_password`](crate::passwords::validate_password) it breaks an error on
+/// `field1`. For sign-up and password forms.
+///
+/// ```
+/// use galvani_auth::check_new_password;
+/// use galvani_auth::passwords::UserAttributes;
+/// use galvani_core::forms::HtmlForm;
+///
+/// #[derive(serde::Deserialize, garde::Validate)]
+/// struct SetPassword { #[garde(skip)] p1: String, #[garde(skip)] p2: String }
+///
+/// let mut form = HtmlForm::<SetPassword>::submit([("p1", "12345678"), ("p2", "12345678")]);
+/// let ada = UserAttributes { username: "ada", ..Default::default() };
+/// check_new_password(&mut form, &ada, ("p1", "12345678"), ("p2", "12345678"));
+/// assert!(form.field_errors("p1").iter().any(|e| e.contains("too short")));
+/// ```
+pub fn check_new_password<T>(
     form: &mut HtmlForm<T>,
-    user: &User,
+    attributes: &UserAttributes<'_>,
     (field1, first): (&str, &str),
     (field2, second): (&str, &str),
 ) {
@@ -31,13 +45,7 @@ pub(crate) fn check_new_password<T>(
         form.add_error(field2, "The two password fields didn't match.");
         return;
     }
-    let attributes = UserAttributes {
-        username: &user.username,
-        email: &user.email,
-        first_name: &user.first_name,
-        last_name: &user.last_name,
-    };
-    if let Err(problems) = passwords::validate_password(first, &attributes) {
+    if let Err(problems) = passwords::validate_password(first, attributes) {
         for problem in problems {
             form.add_error(field1, problem);
         }
@@ -67,10 +75,7 @@ pub(crate) async fn change(
             data.new_password1.clone(),
             data.new_password2.clone(),
         );
-        let stored = user.password.clone();
-        let check = tokio::task::spawn_blocking(move || passwords::check_password(&old, &stored))
-            .await
-            .map_err(HttpError::internal)?;
+        let check = crate::hashing::check_password(&old, &user.password).await?;
         if !check.is_valid() {
             form.add_error(
                 "old_password",
@@ -79,20 +84,13 @@ pub(crate) async fn change(
         } else {
             check_new_password(
                 &mut form,
-                &user,
+                &user.attributes(),
                 ("new_password1", &new1),
                 ("new_password2", &new2),
             );
         }
         if form.is_valid() {
-            let hash = tokio::task::spawn_blocking(move || passwords::make_password(&new1))
-                .await
-                .map_err(HttpError::internal)?;
-            User::objects()
-                .filter(User::id.eq(user.id))
-                .update([User::password.set(hash.clone())], &auth.state().db)
-                .await?;
-            user.password = hash;
+            user.change_password(&new1, &auth.state().db).await?;
             auth.update_session_hash(&user).await?;
             messages.success("Your password was changed.");
             return Ok(Redirect::to(&auth.state().settings.login_redirect_url).into_response());

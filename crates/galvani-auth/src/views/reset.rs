@@ -14,7 +14,7 @@ use http::header::HOST;
 
 use super::page;
 use super::password::check_new_password;
-use crate::{Auth, User, passwords};
+use crate::{Auth, User};
 
 /// The session key holding a checked reset token between the link and the form.
 const TOKEN_SESSION_KEY: &str = "_password_reset_token";
@@ -148,7 +148,7 @@ pub(crate) async fn set(
     Path(uid): Path<i64>,
     mut form: HtmlForm<SetForm>,
 ) -> HttpResult<Response> {
-    let Some(user) = session_user(&auth, uid).await? else {
+    let Some(mut user) = session_user(&auth, uid).await? else {
         return Ok(page(
             "registration/password_reset_confirm.html",
             context! { validlink => false },
@@ -159,19 +159,13 @@ pub(crate) async fn set(
         let (new1, new2) = (data.new_password1.clone(), data.new_password2.clone());
         check_new_password(
             &mut form,
-            &user,
+            &user.attributes(),
             ("new_password1", &new1),
             ("new_password2", &new2),
         );
         if form.is_valid() {
-            let hash = tokio::task::spawn_blocking(move || passwords::make_password(&new1))
-                .await
-                .map_err(HttpError::internal)?;
             // Changing the hash is what makes the token (and every session) void.
-            User::objects()
-                .filter(User::id.eq(user.id))
-                .update([User::password.set(hash)], &auth.state().db)
-                .await?;
+            user.change_password(&new1, &auth.state().db).await?;
             auth.session()
                 .remove::<String>(TOKEN_SESSION_KEY)
                 .await

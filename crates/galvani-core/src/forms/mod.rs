@@ -58,7 +58,6 @@ use serde::ser::SerializeMap;
 pub use upload::{UploadedFile, safe_file_name};
 
 use crate::error::HttpError;
-use crate::settings::UploadSettings;
 
 /// A submitted form: the raw input, its errors, and the typed value when valid.
 ///
@@ -265,7 +264,7 @@ where
                 })?;
             let data: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
             if data.len() > limits.max_fields {
-                return Err(too_many_fields(&limits));
+                return Err(upload::too_many_fields(&limits));
             }
             return Ok(Self::bind(data, Vec::new()));
         }
@@ -282,13 +281,6 @@ where
             ),
         ))
     }
-}
-
-fn too_many_fields(limits: &UploadSettings) -> HttpError {
-    HttpError::bad_request(format!(
-        "the form has more than {} fields (uploads.max_fields)",
-        limits.max_fields
-    ))
 }
 
 #[cfg(test)]

@@ -79,10 +79,7 @@ pub(crate) async fn read_multipart(
     while let Some(field) = multipart.next_field().await.map_err(refused)? {
         count += 1;
         if count > limits.max_fields {
-            return Err(HttpError::bad_request(format!(
-                "the form has more than {} fields (uploads.max_fields)",
-                limits.max_fields
-            )));
+            return Err(too_many_fields(limits));
         }
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
@@ -113,6 +110,14 @@ pub(crate) async fn read_multipart(
         }
     }
     Ok((fields, files))
+}
+
+/// The answer to a form body with more than `uploads.max_fields` fields.
+pub(crate) fn too_many_fields(limits: &UploadSettings) -> HttpError {
+    HttpError::bad_request(format!(
+        "the form has more than {} fields (uploads.max_fields)",
+        limits.max_fields
+    ))
 }
 
 fn refused(e: multer::Error) -> HttpError {

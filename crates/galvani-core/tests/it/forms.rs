@@ -201,43 +201,47 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Posts `parts` as a multipart body to `/upload`.
+async fn upload(
+    client: &TestClient,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> galvani_core::test::TestResponse {
+    let (content_type, body) = multipart(parts);
+    client
+        .post("/upload")
+        .header("content-type", &content_type)
+        .body(body)
+        .send()
+        .await
+}
+
 #[tokio::test]
 async fn uploads_get_safe_names_and_limits() {
     let client = client("[uploads]\nmax_file_size = 10\nmax_files = 2\n");
-    let (ct, body) = multipart(&[
-        ("caption", None, b"holiday"),
-        ("photo", Some("../../etc/passwd"), b"12345"),
-        ("empty", Some(""), b""),
-    ]);
-    let res = client
-        .post("/upload")
-        .header("content-type", &ct)
-        .body(body)
-        .send()
-        .await;
+    let res = upload(
+        &client,
+        &[
+            ("caption", None, b"holiday"),
+            ("photo", Some("../../etc/passwd"), b"12345"),
+            ("empty", Some(""), b""),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text());
     assert_eq!(res.text(), "holiday photo:passwd:5");
 
-    let (ct, body) = multipart(&[("photo", Some("big.jpg"), b"12345678901")]);
-    let res = client
-        .post("/upload")
-        .header("content-type", &ct)
-        .body(body)
-        .send()
-        .await;
+    let res = upload(&client, &[("photo", Some("big.jpg"), b"12345678901")]).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    let (ct, body) = multipart(&[
-        ("a", Some("1.txt"), b"1"),
-        ("b", Some("2.txt"), b"2"),
-        ("c", Some("3.txt"), b"3"),
-    ]);
-    let res = client
-        .post("/upload")
-        .header("content-type", &ct)
-        .body(body)
-        .send()
-        .await;
+    let res = upload(
+        &client,
+        &[
+            ("a", Some("1.txt"), b"1"),
+            ("b", Some("2.txt"), b"2"),
+            ("c", Some("3.txt"), b"3"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(res.text().contains("at most 2 files"), "{}", res.text());
 

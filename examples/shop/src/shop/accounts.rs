@@ -1,8 +1,8 @@
 //! Customer accounts: signing up, and the orders of the logged-in customer. Logging in
 //! and out, password change and reset come from the auth app (`/accounts/...`).
 
-use galvani::auth::passwords::{UserAttributes, validate_password};
-use galvani::auth::{Auth, LoginRequired, User};
+use galvani::auth::passwords::UserAttributes;
+use galvani::auth::{Auth, LoginRequired, User, check_new_password, hash_password};
 use galvani::forms::HtmlForm;
 use galvani::messages::Messages;
 use galvani::orm::Db;
@@ -53,21 +53,18 @@ pub async fn signup(
     };
     let (username, email) = (data.username.clone(), data.email.clone());
     let password = data.password1.clone();
-    if data.password1 != data.password2 {
-        form.add_error("password2", "The two password fields didn't match.");
-    } else {
-        let attributes = UserAttributes {
-            username: &username,
-            email: &email,
-            first_name: "",
-            last_name: "",
-        };
-        if let Err(problems) = validate_password(&password, &attributes) {
-            for problem in problems {
-                form.add_error("password1", problem);
-            }
-        }
-    }
+    let password2 = data.password2.clone();
+    let attributes = UserAttributes {
+        username: &username,
+        email: &email,
+        ..Default::default()
+    };
+    check_new_password(
+        &mut form,
+        &attributes,
+        ("password1", &password),
+        ("password2", &password2),
+    );
     let taken = User::objects()
         .filter(User::username.iexact(username.as_str()))
         .exists(&db)
@@ -79,10 +76,7 @@ pub async fn signup(
         return Ok(page(&form));
     }
     let mut user = User::new(&username, &email);
-    user.password =
-        tokio::task::spawn_blocking(move || galvani::auth::passwords::make_password(&password))
-            .await
-            .map_err(HttpError::internal)?;
+    user.password = hash_password(&password).await?;
     user.save(&db).await?;
     auth.login(&user).await?;
     messages.success(format!("Welcome, {username}! Your account is ready."));
