@@ -173,7 +173,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
         Ok(Auth {
             state,
             session,
-            csrf: parts.extensions.get::<CsrfToken>().cloned(),
+            csrf: CsrfToken::of(&parts.extensions),
             client: galvani_core::extract::ClientAddr::of(&parts.extensions).map(|a| a.ip()),
         })
     }

@@ -122,6 +122,10 @@ pub(crate) struct RequestContext {
     /// Whether the client reached the site over HTTPS (directly or through the trusted
     /// proxy's header).
     pub(crate) secure: bool,
+    /// The request's CSRF token state (`None` with `middleware.csrf` off).
+    pub(crate) csrf: Option<crate::csrf::CsrfToken>,
+    /// The request's flash messages.
+    pub(crate) messages: crate::messages::Messages,
 }
 
 impl RequestContext {

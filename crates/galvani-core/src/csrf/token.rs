@@ -96,11 +96,19 @@ impl CsrfToken {
     }
 }
 
+impl CsrfToken {
+    /// The token state of the request these extensions belong to, for middleware and
+    /// extractors (`None` when `middleware.csrf` is off).
+    pub fn of(extensions: &http::Extensions) -> Option<CsrfToken> {
+        crate::site::RequestContext::of(extensions).and_then(|c| c.csrf.clone())
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<CsrfToken>().cloned().ok_or_else(|| {
+        CsrfToken::of(&parts.extensions).ok_or_else(|| {
             HttpError::internal(
                 "no CSRF state on the request: `middleware.csrf` is switched off in the settings",
             )

@@ -191,11 +191,18 @@ impl Messages {
     }
 }
 
+impl Messages {
+    /// The messages of the request these extensions belong to, for middleware.
+    pub fn of(extensions: &http::Extensions) -> Option<Messages> {
+        crate::site::RequestContext::of(extensions).map(|c| c.messages.clone())
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Messages {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
-        parts.extensions.get::<Messages>().cloned().ok_or_else(|| {
+        Messages::of(&parts.extensions).ok_or_else(|| {
             HttpError::internal(crate::Error::App {
                 label: "messages".to_owned(),
                 message: "no messages on this request: it did not come through a Galvani project"

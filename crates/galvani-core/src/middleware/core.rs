@@ -121,16 +121,15 @@ impl Core {
             let pending = csrf.pending(&req, host, secure);
             (csrf, csrf.token_for(req.headers()), pending)
         });
-        if let Some((_, token, _)) = &csrf {
-            req.extensions_mut().insert(token.clone());
-        }
+        // Everything the request carries for extractors travels in one extension.
         let messages = self.messages.read(req.headers());
-        req.extensions_mut().insert(messages.clone());
         req.extensions_mut().insert(RequestContext {
             site: self.site.clone(),
             id: id.clone(),
             peer,
             secure,
+            csrf: csrf.as_ref().map(|(_, token, _)| token.clone()),
+            messages: messages.clone(),
         });
 
         let res = match early {

@@ -122,8 +122,8 @@ impl TemplateLayer {
     pub(crate) fn context(&self, req: &Request) -> Extra {
         Extra {
             values: self.processors.iter().map(|p| p.call(req)).collect(),
-            csrf: req.extensions().get::<CsrfToken>().cloned(),
-            messages: req.extensions().get::<crate::messages::Messages>().cloned(),
+            csrf: CsrfToken::of(req.extensions()),
+            messages: crate::messages::Messages::of(req.extensions()),
         }
     }
 
