@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use thirtyfour::prelude::*;
-use thirtyfour::stringmatch::StringMatch;
 
 const PASSWORD: &str = "correct horse battery staple 42";
 
@@ -278,18 +277,34 @@ async fn click_button(driver: &WebDriver, text: &str) {
     button.click().await.unwrap();
 }
 
-/// Waits for an element matching `css` whose text contains `text`.
+/// Waits for an element matching `css` whose text contains `text`. Polls by hand rather
+/// than with thirtyfour's query: a click that navigates can replace the page between
+/// finding an element and reading its text, and that stale element means "not yet",
+/// not failure.
 async fn expect_text(driver: &WebDriver, css: &str, text: &str) {
-    let found = driver
-        .query(By::Css(css))
-        .with_text(StringMatch::new(text).partial())
-        .wait(PAGE_WAIT, POLL)
-        .first()
-        .await;
-    if let Err(e) = found {
-        let url = driver.current_url().await.map(|u| u.to_string());
-        panic!("no {css:?} containing {text:?} on {url:?}: {e}");
+    let deadline = Instant::now() + PAGE_WAIT;
+    let mut last_error = String::from("no matching element");
+    loop {
+        match texts_of(driver, css).await {
+            Ok(texts) if texts.iter().any(|t| t.contains(text)) => return,
+            Ok(texts) => last_error = format!("texts were {texts:?}"),
+            Err(e) => last_error = e.to_string(),
+        }
+        if Instant::now() > deadline {
+            let url = driver.current_url().await.map(|u| u.to_string());
+            panic!("no {css:?} containing {text:?} on {url:?}: {last_error}");
+        }
+        tokio::time::sleep(POLL).await;
     }
+}
+
+/// The texts of the elements matching `css` on the current page.
+async fn texts_of(driver: &WebDriver, css: &str) -> WebDriverResult<Vec<String>> {
+    let mut texts = Vec::new();
+    for element in driver.find_all(By::Css(css)).await? {
+        texts.push(element.text().await?);
+    }
+    Ok(texts)
 }
 
 /// Waits until the browser's URL satisfies `expected`.
