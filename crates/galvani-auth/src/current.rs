@@ -61,6 +61,11 @@ impl CurrentUser {
         self.0.user.as_ref()
     }
 
+    /// The database the user was read from.
+    pub(crate) fn db(&self) -> &Db {
+        &self.0.db
+    }
+
     /// Whether someone is logged in.
     pub fn is_authenticated(&self) -> bool {
         self.0.user.is_some()

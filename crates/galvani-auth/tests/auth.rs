@@ -10,7 +10,7 @@ use galvani_orm::prelude::*;
 use galvani_orm::testing::TestDb;
 
 mod common;
-use common::{PASSWORD, SECRET, on_both, user};
+use common::{PASSWORD, on_both, settings, user};
 
 /// Made by Django 5.2.19 itself: `make_password("correct horse battery",
 /// hasher="pbkdf2_sha256")`, its default 1,000,000 iterations.
@@ -69,11 +69,7 @@ async fn change_password(
 }
 
 fn project(url: &str) -> Project {
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\n[database]\nurl = \"{url}\"\n"
-    ))
-    .unwrap();
-    Project::new(settings)
+    Project::new(settings(url))
         .app(galvani_orm::Orm)
         .app(galvani_sessions::Sessions)
         .app(AuthApp)

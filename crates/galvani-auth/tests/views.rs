@@ -3,47 +3,19 @@
 //! with the validators' errors, and password reset by email (no account enumeration,
 //! one use, a fresh session can't reuse it).
 
-use galvani_auth::{AuthApp, User};
+use galvani_auth::User;
 use galvani_core::prelude::*;
 use galvani_core::test::TestClient;
 use galvani_orm::prelude::*;
 
 mod common;
-use common::{PASSWORD, SECRET, on_both, user};
+use common::{PASSWORD, log_in, on_both, site, user};
 
 fn client(url: &str) -> TestClient {
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\n[database]\nurl = \"{url}\"\n"
-    ))
-    .unwrap();
-    TestClient::new(
-        Project::new(settings)
-            .app(galvani_orm::Orm)
-            .app(galvani_sessions::Sessions)
-            .app_at("/accounts", AuthApp)
-            .routes(Routes::new().route(
-                "/",
-                get(|| async {
-                    Template::new("registration/password_reset_complete.html", context! {})
-                }),
-            )),
-    )
-}
-
-async fn log_in(
-    client: &TestClient,
-    username: &str,
-    password: &str,
-    next: &str,
-) -> galvani_core::test::TestResponse {
-    client
-        .post("/accounts/login/")
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("next", next),
-        ])
-        .await
+    TestClient::new(site(url).routes(Routes::new().route(
+        "/",
+        get(|| async { Template::new("registration/password_reset_complete.html", context! {}) }),
+    )))
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! Customer accounts on the shop, on SQLite and PostgreSQL: sign-up, login, logout,
-//! "my orders", CSRF on the shop's own forms, the account commands, and `check --deploy`.
+//! "my details" (the customer profile), "my orders", CSRF on the shop's own forms, the account commands, and `check --deploy`.
 
 use galvani::auth::User;
 use galvani::orm::Model as _;
 use galvani::orm::testing::TestDb;
 use galvani::prelude::*;
-use shop::shop::{Order, OrderItem, Product};
+use shop::shop::{Customer, Order, OrderItem, Product};
 
 mod common;
 use common::{Shop, on};
@@ -131,6 +131,73 @@ async fn my_orders_needs_a_login_and_shows_only_ones_own() {
             "{html}"
         );
         assert!(!html.contains("9 × product"));
+        shop
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn my_details_extend_the_account_and_keep_what_was_saved() {
+    on_both(|shop| async move {
+        let db = shop.test.db.clone();
+        let anonymous = shop.get("/account/").header("accept", "text/html").await;
+        assert_eq!(
+            anonymous.location(),
+            Some("/accounts/login/?next=/account/")
+        );
+
+        sign_up(&shop, "grace", PASSWORD).await;
+        let html = shop.get("/account/").await.text();
+        assert!(html.contains("<h1>My details</h1>"), "{html}");
+        assert!(!html.contains(" checked"), "{html}");
+
+        let saved = shop
+            .post("/account/")
+            .form(&[
+                ("shipping_address", " 1 Volta Street, Como "),
+                ("newsletter", "true"),
+            ])
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let profile = Customer::objects().get(&db).await.unwrap();
+        assert_eq!(profile.shipping_address, "1 Volta Street, Como");
+        assert!(profile.newsletter);
+        let html = shop.get("/account/").await.text();
+        assert!(html.contains("Your details are saved."), "{html}");
+        assert!(html.contains("1 Volta Street, Como</textarea>"), "{html}");
+        assert!(html.contains(r#"value="true" checked"#), "{html}");
+
+        let too_long = "x".repeat(301);
+        let refused = shop
+            .post("/account/")
+            .form(&[("shipping_address", too_long.as_str())])
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("Length is greater than 300."));
+        let kept = Customer::objects().get(&db).await.unwrap();
+        assert_eq!(
+            (kept.shipping_address.as_str(), kept.newsletter),
+            ("1 Volta Street, Como", true)
+        );
+
+        // Unticking sends nothing for the box, and that means no.
+        shop.post("/account/")
+            .form(&[("shipping_address", "")])
+            .await;
+        let cleared = Customer::objects().get(&db).await.unwrap();
+        assert_eq!(
+            (cleared.shipping_address.as_str(), cleared.newsletter),
+            ("", false)
+        );
+
+        // Deleting the account deletes the details.
+        let grace = User::objects()
+            .filter(User::username.eq("grace"))
+            .get(&db)
+            .await
+            .unwrap();
+        grace.delete(&db).await.unwrap();
+        assert_eq!(Customer::objects().count(&db).await.unwrap(), 0);
         shop
     })
     .await;

@@ -283,13 +283,12 @@ async fn click_button(driver: &WebDriver, text: &str) {
 /// not failure.
 async fn expect_text(driver: &WebDriver, css: &str, text: &str) {
     let deadline = Instant::now() + PAGE_WAIT;
-    let mut last_error = String::from("no matching element");
     loop {
-        match texts_of(driver, css).await {
+        let last_error = match texts_of(driver, css).await {
             Ok(texts) if texts.iter().any(|t| t.contains(text)) => return,
-            Ok(texts) => last_error = format!("texts were {texts:?}"),
-            Err(e) => last_error = e.to_string(),
-        }
+            Ok(texts) => format!("texts were {texts:?}"),
+            Err(e) => e.to_string(),
+        };
         if Instant::now() > deadline {
             let url = driver.current_url().await.map(|u| u.to_string());
             panic!("no {css:?} containing {text:?} on {url:?}: {last_error}");

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
-use galvani_auth::User;
+use galvani_auth::{AuthApp, User};
+use galvani_core::prelude::*;
+use galvani_core::test::{TestClient, TestResponse};
 use galvani_orm::prelude::*;
 use galvani_orm::testing::TestDb;
 
@@ -35,4 +37,37 @@ where
         test(test_db.db.clone(), test_db.url.clone()).await;
         test_db.finish().await.unwrap();
     }
+}
+
+/// Settings for a project on the database at `url`.
+pub fn settings(url: &str) -> Settings {
+    Settings::from_toml(&format!(
+        "secret_key = \"{SECRET}\"\n[database]\nurl = \"{url}\"\n"
+    ))
+    .unwrap()
+}
+
+/// A project on the database at `url` with the auth pages under `/accounts`.
+pub fn site(url: &str) -> Project {
+    Project::new(settings(url))
+        .app(galvani_orm::Orm)
+        .app(galvani_sessions::Sessions)
+        .app_at("/accounts", AuthApp)
+}
+
+/// Submits the login page.
+pub async fn log_in(
+    client: &TestClient,
+    username: &str,
+    password: &str,
+    next: &str,
+) -> TestResponse {
+    client
+        .post("/accounts/login/")
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("next", next),
+        ])
+        .await
 }

@@ -99,6 +99,35 @@ impl<T> HtmlForm<T> {
         }
     }
 
+    /// An unbound form showing `value`'s fields, for a page that edits something that
+    /// exists (Django's `initial=`). Fields are written as a submission would send
+    /// them (`true`/`false` for booleans; `None` left out); a value with nested
+    /// structures, which no HTML form sends, shows as empty.
+    ///
+    /// ```
+    /// use galvani_core::forms::HtmlForm;
+    /// #[derive(serde::Serialize)]
+    /// struct Settings { address: String, newsletter: bool }
+    ///
+    /// let form = HtmlForm::initial(&Settings { address: "1 Volta St".into(), newsletter: true });
+    /// assert!(!form.is_bound());
+    /// assert_eq!(form.value_of("address"), Some("1 Volta St"));
+    /// assert_eq!(form.value_of("newsletter"), Some("true"));
+    /// ```
+    pub fn initial(value: &T) -> Self
+    where
+        T: serde::Serialize,
+    {
+        let encoded = serde_urlencoded::to_string(value).unwrap_or_default();
+        let data = form_urlencoded::parse(encoded.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        HtmlForm {
+            data,
+            ..Self::empty()
+        }
+    }
+
     /// A form filled with `pairs` and checked, as if they had been submitted.
     ///
     /// ```

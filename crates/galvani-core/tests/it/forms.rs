@@ -47,14 +47,41 @@ async fn signup(messages: Messages, mut form: HtmlForm<SignUp>) -> Response {
         .into_response()
 }
 
+#[derive(serde::Deserialize, serde::Serialize, garde::Validate)]
+struct Prefs {
+    #[garde(length(max = 100))]
+    address: String,
+    #[serde(default)]
+    #[garde(skip)]
+    newsletter: bool,
+}
+
+const PREFS: &str = r#"{% import "galvani/forms.html" as forms %}
+{{ forms.field(form, "address", "Address") }}
+{{ forms.checkbox(form, "newsletter", "Send me the newsletter", help="Once a month.") }}
+{% if form.valid %}saved newsletter={{ form.data.newsletter or "absent" }}{% endif %}"#;
+
+/// An edit page: shows what is stored with `HtmlForm::initial`, echoes a submission.
+async fn prefs(form: Option<HtmlForm<Prefs>>) -> Template {
+    let form = form.unwrap_or_else(|| {
+        HtmlForm::initial(&Prefs {
+            address: "1 Volta St".into(),
+            newsletter: true,
+        })
+    });
+    Template::new("prefs.html", context! { form })
+}
+
 fn client(toml: &str) -> TestClient {
     let templates = tempfile::tempdir().unwrap().keep();
     std::fs::write(templates.join("signup.html"), PAGE).unwrap();
+    std::fs::write(templates.join("prefs.html"), PREFS).unwrap();
     let app = TestApp::new("forms")
         .templates(galvani_core::Assets::dir(templates.clone()))
         .routes(|| {
             Routes::new()
                 .route("/signup", get(signup).post(signup))
+                .route("/prefs", get(|| prefs(None)).post(|f| prefs(Some(f))))
                 .route(
                     "/upload",
                     post(|form: HtmlForm<Caption>| async move {
@@ -142,6 +169,41 @@ async fn errors_are_shown_beside_their_fields_with_the_input_kept() {
         .await;
     let html = blank.text();
     assert_eq!(html.matches("This field is required.").count(), 3, "{html}");
+}
+
+#[tokio::test]
+async fn an_edit_form_starts_from_initial_values_and_a_checkbox_can_be_unticked() {
+    let client = client("");
+    let html = client.get("/prefs").send().await.text();
+    assert!(html.contains(r#"value="1 Volta St""#), "{html}");
+    assert!(
+        html.contains(
+            r#"id="id_newsletter" value="true" checked aria-describedby="id_newsletter_help">"#
+        ),
+        "ticked from the initial value: {html}"
+    );
+    assert!(
+        !html.contains("saved"),
+        "an initial form is not a submission"
+    );
+
+    let unticked = client
+        .post("/prefs")
+        .form(&[("address", "2 Ohm Road")])
+        .send()
+        .await
+        .text();
+    assert!(unticked.contains("saved newsletter=absent"), "{unticked}");
+    assert!(!unticked.contains("checked"), "{unticked}");
+
+    let ticked = client
+        .post("/prefs")
+        .form(&[("address", "2 Ohm Road"), ("newsletter", "true")])
+        .send()
+        .await
+        .text();
+    assert!(ticked.contains("saved newsletter=true"), "{ticked}");
+    assert!(ticked.contains(" checked"), "{ticked}");
 }
 
 #[tokio::test]

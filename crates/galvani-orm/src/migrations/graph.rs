@@ -124,8 +124,9 @@ impl Graph {
     pub fn leaves(&self, app: &str) -> Vec<String> {
         let depended: BTreeSet<&Key> = self
             .nodes
-            .values()
-            .flat_map(|m| m.dependencies.iter())
+            .iter()
+            .filter(|(key, _)| key.0 == app)
+            .flat_map(|(_, m)| m.dependencies.iter())
             .filter(|d| d.0 == app)
             .collect();
         self.nodes
@@ -377,6 +378,20 @@ mod tests {
                 key("auth", "0001_initial")
             ]
         );
+    }
+
+    #[test]
+    fn another_app_depending_on_a_migration_leaves_it_a_leaf() {
+        let graph = Graph::new(
+            vec![
+                m("auth", "0001_initial", &[]),
+                m("shop", "0001_initial", &[("auth", "0001_initial")]),
+            ],
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        assert_eq!(graph.leaves("auth"), ["0001_initial"]);
+        assert!(graph.check_conflicts().is_ok());
     }
 
     #[test]

@@ -1,15 +1,16 @@
-//! Customer accounts: signing up, and the orders of the logged-in customer. Logging in
-//! and out, password change and reset come from the auth app (`/accounts/...`).
+//! Customer accounts: signing up, the customer's own details (a profile extending the
+//! auth app's user), and their orders. Logging in and out, password change and reset
+//! come from the auth app (`/accounts/...`).
 
 use galvani::auth::passwords::UserAttributes;
-use galvani::auth::{Auth, LoginRequired, User, check_new_password, hash_password};
+use galvani::auth::{Auth, LoginRequired, User, UserProfile, check_new_password, hash_password};
 use galvani::forms::HtmlForm;
 use galvani::messages::Messages;
 use galvani::orm::Db;
 use galvani::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::models::{Order, OrderItem};
+use super::models::{Customer, Order, OrderItem};
 
 /// The sign-up form: what is checked here is the shape; whether the name is free and
 /// the password good enough is checked against the database and the validators.
@@ -91,4 +92,48 @@ pub async fn my_orders(db: Db, LoginRequired(user): LoginRequired) -> HttpResult
         .all(&db)
         .await?;
     Ok(Template::new("shop/my_orders.html", context! { orders }))
+}
+
+/// What a customer may change about themselves. Both fields may be left empty (or the
+/// box unticked), which sends nothing: hence the defaults.
+#[derive(Deserialize, Serialize, garde::Validate)]
+pub struct Details {
+    #[serde(default)]
+    #[garde(length(max = 300))]
+    shipping_address: String,
+    #[serde(default)]
+    #[garde(skip)]
+    newsletter: bool,
+}
+
+fn details_page(form: &HtmlForm<Details>, status: StatusCode) -> Response {
+    Template::new("shop/account.html", context! { form })
+        .with_status(status)
+        .into_response()
+}
+
+/// The customer's details, as stored.
+pub async fn account_page(UserProfile { profile, .. }: UserProfile<Customer>) -> Response {
+    let form = HtmlForm::initial(&Details {
+        shipping_address: profile.shipping_address,
+        newsletter: profile.newsletter,
+    });
+    details_page(&form, StatusCode::OK)
+}
+
+/// Saves the customer's details.
+pub async fn account(
+    db: Db,
+    messages: Messages,
+    UserProfile { mut profile, .. }: UserProfile<Customer>,
+    form: HtmlForm<Details>,
+) -> HttpResult<Response> {
+    let Some(details) = form.valid() else {
+        return Ok(details_page(&form, StatusCode::UNPROCESSABLE_ENTITY));
+    };
+    profile.shipping_address = details.shipping_address.trim().to_owned();
+    profile.newsletter = details.newsletter;
+    profile.save(&db).await?;
+    messages.success("Your details are saved.");
+    Ok(Redirect::to("/account/").into_response())
 }

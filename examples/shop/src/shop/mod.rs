@@ -13,7 +13,7 @@ use galvani::app::AppSettings;
 use galvani::prelude::*;
 use serde::Deserialize;
 
-pub use models::{Category, Order, OrderItem, Product};
+pub use models::{Category, Customer, Order, OrderItem, Product};
 pub use seed::prepare;
 
 /// The shop app.

@@ -1,7 +1,8 @@
-//! The shop's models: categories, products, and orders with their lines.
+//! The shop's models: categories, products, orders with their lines, and what the shop
+//! keeps about a customer beyond their account (a profile of the auth app's user).
 
-use galvani::auth::User;
-use galvani::orm::{ForeignKey, Reverse};
+use galvani::auth::{Profile, User};
+use galvani::orm::{ForeignKey, OneToOne, Reverse};
 use galvani::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -86,4 +87,35 @@ pub struct OrderItem {
     /// The price per unit when ordered.
     #[field(max_digits = 10, decimal_places = 2)]
     pub price: Decimal,
+}
+
+/// What the shop keeps about a customer beyond their account: the user model is the
+/// auth app's, and this profile extends it (made on first use, deleted with the user).
+#[derive(Model, Debug, Clone, Serialize)]
+#[model(app = "shop")]
+pub struct Customer {
+    /// The key.
+    pub id: i64,
+    /// Whose profile this is.
+    #[field(on_delete = Cascade)]
+    pub user: OneToOne<User>,
+    /// Where orders are sent.
+    #[field(max_length = 300, blank)]
+    pub shipping_address: String,
+    /// Whether they want the monthly newsletter.
+    #[field(default = false)]
+    pub newsletter: bool,
+}
+
+impl Profile for Customer {
+    const USER: Field<Self, OneToOne<User>> = Customer::user;
+
+    fn new_for(user: &User) -> Self {
+        Customer {
+            id: 0,
+            user: OneToOne::to(user),
+            shipping_address: String::new(),
+            newsletter: false,
+        }
+    }
 }

@@ -21,6 +21,11 @@ pub fn routes() -> Routes {
             Routes::new()
                 .route("/orders/", get(accounts::my_orders))
                 .name("my-orders")
+                .route(
+                    "/account/",
+                    get(accounts::account_page).post(accounts::account),
+                )
+                .name("account")
                 .middleware(galvani::auth::login_required),
         )
 }

@@ -2,5 +2,9 @@
 
 mod m0001_initial;
 mod m0002_order_customer;
+mod m0003_customer;
 
-galvani::orm::migrations!("shop", [m0001_initial, m0002_order_customer]);
+galvani::orm::migrations!(
+    "shop",
+    [m0001_initial, m0002_order_customer, m0003_customer]
+);
