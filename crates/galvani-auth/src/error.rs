@@ -17,14 +17,34 @@ pub enum Error {
     Hashing(String),
 
     /// Too many wrong passwords for this account or from this address: the next
-    /// attempt must wait.
-    #[error("too many failed logins: try again in {} seconds", retry_after.as_secs().max(1))]
+    /// attempt must wait. `?` in a handler answers 429 with `Retry-After`.
+    #[error("too many failed logins")]
     Throttled {
         /// How long until the next attempt is accepted.
         retry_after: std::time::Duration,
+        /// The answer: 429, the wait in words and in `Retry-After`.
+        #[source]
+        answer: galvani_core::error::ClientError,
     },
 
     /// The project is put together in a way auth cannot work with.
     #[error("{0}")]
     Config(String),
+}
+
+impl Error {
+    /// [`Error::Throttled`], with its answer.
+    pub(crate) fn throttled(retry_after: std::time::Duration) -> Self {
+        // Rounded up: a client that waits exactly this long is let in.
+        let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+        let answer = galvani_core::error::ClientError::new(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed login attempts. Try again in {secs} seconds."),
+        )
+        .with_header(http::header::RETRY_AFTER, secs.into());
+        Error::Throttled {
+            retry_after,
+            answer,
+        }
+    }
 }

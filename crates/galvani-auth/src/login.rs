@@ -60,7 +60,7 @@ impl Auth {
     /// rehashed with Argon2id on the spot.
     ///
     /// Throttled: after 10 wrong passwords for one account (or 50 from one address),
-    /// attempts get [`Error::Throttled`] without a check until a wait has passed, which
+    /// attempts get [`Error::Throttled`] (with `?` in a handler: 429 and `Retry-After`) without a check until a wait has passed, which
     /// doubles with each further failure (see [`crate::throttle`]).
     pub async fn authenticate(
         &self,
@@ -69,7 +69,7 @@ impl Auth {
     ) -> Result<Option<User>, Error> {
         let throttle = &self.state.throttle;
         if let Some(retry_after) = throttle.wait(username, self.client) {
-            return Err(Error::Throttled { retry_after });
+            return Err(Error::throttled(retry_after));
         }
         let user = authenticate(&self.state.db, username, password).await?;
         match &user {

@@ -169,6 +169,33 @@ async fn wrong_passwords_unknown_and_inactive_users_fail() {
 }
 
 #[tokio::test]
+async fn a_throttled_login_in_ones_own_view_answers_429_through_question_mark() {
+    on_both(|db, url| async move {
+        user(&db, "carol").await;
+        let client = TestClient::new(project(&url));
+        for _ in 0..10 {
+            assert_eq!(log_in(&client, "carol", "wrong password!!").await, 401);
+        }
+        let res = client
+            .post("/login")
+            .form(&[("username", "carol"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "not a 500");
+        let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!(
+            (1..=2).contains(&wait),
+            "the first wait is 2 s, rounded up: {wait}"
+        );
+        assert!(
+            res.text().contains("Too many failed login attempts"),
+            "{}",
+            res.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn django_hashes_log_in_and_are_rehashed_to_argon2id() {
     on_both(|db, url| async move {
         let client = TestClient::new(project(&url));

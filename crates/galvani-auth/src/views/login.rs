@@ -3,7 +3,6 @@
 use galvani_core::forms::HtmlForm;
 use galvani_core::messages::Messages;
 use galvani_core::prelude::*;
-use http::header::RETRY_AFTER;
 
 use super::page;
 use crate::{Auth, Error, safe_next};
@@ -72,19 +71,15 @@ pub(crate) async fn login_submit(
                 true,
             ))
         }
-        Err(Error::Throttled { retry_after }) => {
-            let secs = retry_after.as_secs().max(1);
-            form.add_error(
-                "",
-                format!("Too many failed login attempts. Try again in {secs} seconds."),
-            );
+        Err(Error::Throttled { answer, .. }) => {
+            form.add_error("", answer.message().to_owned());
             let mut res = page(
                 "registration/login.html",
                 context(&form, next.as_deref()),
                 true,
             );
-            *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            res.headers_mut().insert(RETRY_AFTER, secs.into());
+            *res.status_mut() = answer.status();
+            res.headers_mut().extend(answer.headers().clone());
             Ok(res)
         }
         Err(e) => Err(HttpError::internal(e)),

@@ -114,10 +114,92 @@ impl<E> From<E> for HttpError
 where
     E: std::error::Error + Send + Sync + 'static,
 {
+    /// A 500 caused by `err`, unless `err` or one of its causes is a [`ClientError`],
+    /// whose answer is used instead.
     fn from(err: E) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        while let Some(e) = cause {
+            if let Some(client) = e.downcast_ref::<ClientError>() {
+                return client.answer();
+            }
+            cause = e.source();
+        }
         HttpError::internal(err)
     }
 }
+
+/// An error that is the client's to fix, with the answer it should get: a library's
+/// error enum carries one as the `#[source]` of such a variant, so that `?` in a handler
+/// answers with its status (429 for too many login attempts, say) instead of 500.
+///
+/// ```
+/// use galvani_core::prelude::*;
+/// use galvani_core::error::ClientError;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum QuotaError {
+///     #[error("the daily quota is spent")]
+///     Spent(#[source] ClientError),
+/// }
+///
+/// let err = QuotaError::Spent(ClientError::new(StatusCode::TOO_MANY_REQUESTS, "Come back tomorrow."));
+/// let http: HttpError = err.into();
+/// assert_eq!(http.status(), StatusCode::TOO_MANY_REQUESTS);
+/// assert_eq!(http.message(), "Come back tomorrow.");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientError {
+    status: StatusCode,
+    message: Cow<'static, str>,
+    headers: HeaderMap,
+}
+
+impl ClientError {
+    /// An answer with `status` (a 4xx) and a message safe to show the client.
+    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        ClientError {
+            status,
+            message: message.into(),
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Adds a response header (such as `Retry-After`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// The status it answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The headers the answer carries.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The answer, as a handler's error.
+    pub fn answer(&self) -> HttpError {
+        let mut out = HttpError::new(self.status, self.message.clone());
+        out.0.headers = self.headers.clone();
+        out
+    }
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.status)
+    }
+}
+
+impl std::error::Error for ClientError {}
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {

@@ -7,7 +7,7 @@ mod report;
 
 use std::path::PathBuf;
 
-pub use http::{HttpError, HttpResult};
+pub use http::{ClientError, HttpError, HttpResult};
 pub use report::{ErrorReport, TemplateErrorInfo};
 
 use crate::checks::CheckMessage;
