@@ -34,6 +34,7 @@
 //! | `galvani-orm` | models, QuerySets and the database, here as [`orm`] |
 //! | `galvani-sessions` | sessions (database, Redis, signed cookie), here as [`sessions`] |
 //! | `galvani-auth` | users, groups, permissions, passwords, login, here as [`auth`] |
+//! | `galvani-realtime` | WebSocket consumers, groups, broadcast, SSE, here as [`realtime`] |
 //! | `galvani-macros` | `#[derive(Model)]` (its code in `galvani-macros-core`) |
 
 pub use galvani_core::*;
@@ -47,6 +48,10 @@ pub use galvani_sessions as sessions;
 /// Users, groups, permissions, login: `AuthApp` (the app), `Auth`, `CurrentUser`,
 /// `login_required`. See `docs/topics/security.md`.
 pub use galvani_auth as auth;
+
+/// Real-time: `Realtime` (the app), `Channels` (groups and broadcast), `websocket`
+/// consumers and `sse` streams. See `docs/topics/realtime.md`.
+pub use galvani_realtime as realtime;
 
 /// Everything a project usually imports.
 pub mod prelude {

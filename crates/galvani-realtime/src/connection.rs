@@ -1,0 +1,177 @@
+//! [`Connection`]: one client's live connection, as its consumer sees it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use galvani_auth::User;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::channels::{Channels, ClientTicket};
+use crate::error::Error;
+use crate::outbox::{Outbox, Outgoing};
+
+/// A client's connection: who it is, the groups it is in, and a way to send it
+/// messages. Cheap to clone; a clone kept after the connection ends sends nothing.
+///
+/// ```
+/// use galvani_realtime::Connection;
+/// async fn greet(conn: &Connection) -> Result<(), galvani_realtime::Error> {
+///     let name = conn.user().map_or("stranger", |u| u.username.as_str());
+///     conn.send(&serde_json::json!({"type": "hello", "name": name}))?;
+///     conn.join("lobby");
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Connection(Arc<Inner>);
+
+struct Inner {
+    id: u64,
+    user: Option<User>,
+    peer: Option<SocketAddr>,
+    channels: Channels,
+    outbox: Outbox,
+    groups: Mutex<Vec<Arc<str>>>,
+    _ticket: Option<ClientTicket>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.0.id)
+            .field("user", &self.0.user.as_ref().map(|u| &u.username))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(
+        channels: Channels,
+        outbox: Outbox,
+        user: Option<User>,
+        peer: Option<SocketAddr>,
+        ticket: Option<ClientTicket>,
+    ) -> Self {
+        Connection(Arc::new(Inner {
+            id: channels.next_connection_id(),
+            user,
+            peer,
+            channels,
+            outbox,
+            groups: Mutex::default(),
+            _ticket: ticket,
+        }))
+    }
+
+    /// The connection's id, unique in this process.
+    pub fn id(&self) -> u64 {
+        self.0.id
+    }
+
+    /// The logged-in user whose session cookie came with the handshake, if any.
+    pub fn user(&self) -> Option<&User> {
+        self.0.user.as_ref()
+    }
+
+    /// The client's address (the TCP peer).
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.0.peer
+    }
+
+    /// The groups and broadcast.
+    pub fn channels(&self) -> &Channels {
+        &self.0.channels
+    }
+
+    /// Sends `message` (as JSON) to this client alone. Never waits: a full queue is
+    /// handled by the endpoint's slow-consumer policy, as for broadcasts.
+    pub fn send(&self, message: &impl Serialize) -> Result<(), Error> {
+        let text = serde_json::to_string(message).map_err(Error::Payload)?;
+        self.send_text(text)
+    }
+
+    pub(crate) fn send_text(&self, text: String) -> Result<(), Error> {
+        let stats = self.0.channels.stats_mut();
+        if self.0.outbox.offer(Outgoing::Text(text.into()), stats) {
+            stats.delivered(1);
+            Ok(())
+        } else if self.0.outbox.closing().is_closed() {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Adds the connection to `group`: it receives the group's broadcasts until it
+    /// leaves or disconnects. Joining twice is joining once.
+    pub fn join(&self, group: &str) {
+        self.enter(group, None, None);
+    }
+
+    /// Joins `group` and announces it: the group receives a `presence.join` event with
+    /// `info`, `Channels::presence` lists it, and a `presence.leave` event follows when
+    /// the connection leaves or ends.
+    pub fn join_with_presence(&self, group: &str, info: &impl Serialize) -> Result<(), Error> {
+        let info: Arc<RawValue> = serde_json::value::to_raw_value(info)
+            .map_err(Error::Payload)?
+            .into();
+        self.enter(group, Some(info.clone()), None);
+        self.0.channels.broadcast(group, "presence.join", &*info)
+    }
+
+    /// Joins `group`, first queueing the events after `last_event_id` that the group
+    /// still keeps. Returns `false` when some were no longer kept.
+    pub(crate) fn join_resuming(&self, group: &str, last_event_id: Option<u64>) -> bool {
+        self.enter(group, None, last_event_id).is_some()
+    }
+
+    fn enter(
+        &self,
+        group: &str,
+        presence: Option<Arc<RawValue>>,
+        replay: Option<u64>,
+    ) -> Option<usize> {
+        let mut groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        if groups.iter().any(|g| &**g == group) {
+            return Some(0);
+        }
+        groups.push(group.into());
+        self.0
+            .channels
+            .add(group, self.0.id, &self.0.outbox, presence, replay)
+    }
+
+    /// Takes the connection out of `group` (announcing it if it joined with presence).
+    pub fn leave(&self, group: &str) {
+        {
+            let mut groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
+            groups.retain(|g| &**g != group);
+        }
+        if let Some(info) = self.0.channels.remove(group, self.0.id) {
+            let _ = self.0.channels.broadcast(group, "presence.leave", &*info);
+        }
+    }
+
+    /// The groups the connection is in.
+    pub fn groups(&self) -> Vec<String> {
+        let groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        groups.iter().map(|g| g.to_string()).collect()
+    }
+
+    /// Ends the connection (WebSocket close code 1000) once what is queued is written.
+    pub fn close(&self) {
+        self.0.outbox.closing().close(false);
+    }
+
+    pub(crate) fn closing(&self) -> &Arc<crate::outbox::Closing> {
+        self.0.outbox.closing()
+    }
+
+    /// Leaves every group: the end of the connection.
+    pub(crate) fn leave_all(&self) {
+        for group in self.groups() {
+            self.leave(&group);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! What is checked before a connection opens: the page's origin (a page on another
+//! site cannot open a socket that carries this site's cookies), the login or permission
+//! the endpoint asks for, and the client's number of open connections.
+
+use std::net::SocketAddr;
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use galvani_auth::CurrentUser;
+use galvani_core::SiteState;
+use galvani_core::error::{ErrorReport, HttpError};
+use galvani_core::extract::{ClientAddr, Secure};
+use http::request::Parts;
+use http::{StatusCode, header};
+
+use crate::channels::{Channels, ClientTicket};
+
+/// Who may connect to an endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Access {
+    /// Anyone (the user is still on the connection when logged in).
+    #[default]
+    Anyone,
+    /// Logged-in users.
+    Login,
+    /// Logged-in users with this permission (`"shop.view_order"`).
+    Permission(&'static str),
+}
+
+/// A handshake that passed the origin check: the request's user, address and the
+/// process's channels.
+pub(crate) struct Handshake {
+    pub(crate) channels: Channels,
+    pub(crate) user: Option<CurrentUser>,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) last_event_id: Option<u64>,
+}
+
+fn refuse(status: StatusCode, message: String) -> Response {
+    ErrorReport::new(status, message).into_response()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Handshake {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let site = SiteState::of_extensions(&parts.extensions).ok_or_else(|| {
+            HttpError::internal(crate::Error::Config(
+                "the request did not come through a Galvani site".to_owned(),
+            ))
+            .into_response()
+        })?;
+        let channels = site.data::<Channels>().ok_or_else(|| {
+            HttpError::internal(crate::Error::Config(
+                "real-time endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project".to_owned(),
+            ))
+            .into_response()
+        })?;
+        let channels = (*channels).clone();
+        if let Err(message) = check_origin(parts, site, &channels) {
+            channels.stats_mut().refused();
+            return Err(refuse(StatusCode::FORBIDDEN, message));
+        }
+        let last_event_id = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        Ok(Handshake {
+            channels,
+            user: parts.extensions.get::<CurrentUser>().cloned(),
+            peer: ClientAddr::of(&parts.extensions),
+            last_event_id,
+        })
+    }
+}
+
+/// The `Origin` a browser sends must be this site's own (scheme and host as the request
+/// addressed it), one of `csrf.trusted_origins`, or one of `allowed_origins`.
+fn check_origin(parts: &Parts, site: &SiteState, channels: &Channels) -> Result<(), String> {
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin
+        .to_str()
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let scheme = if Secure::of(&parts.extensions) {
+        "https"
+    } else {
+        "http"
+    };
+    let own = format!("{scheme}://{host}");
+    let listed = |list: &[String]| {
+        list.iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+    };
+    if origin == own
+        || listed(&site.settings().csrf.trusted_origins)
+        || listed(&channels.settings().allowed_origins)
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "a page from `{origin}` may not connect to this site (`{own}`): a page on another site cannot open a connection that carries this site's cookies; if that origin is yours, add it to `allowed_origins` in `[apps.realtime]`"
+    ))
+}
+
+impl Handshake {
+    /// Applies the endpoint's access rule and the per-client limit.
+    pub(crate) async fn admit(&self, access: &Access) -> Result<Option<ClientTicket>, Response> {
+        let logged_in = self.user.as_ref().filter(|u| u.is_authenticated());
+        let refused = match (access, logged_in) {
+            (Access::Anyone, _) => None,
+            (Access::Login | Access::Permission(_), None) => Some((
+                StatusCode::UNAUTHORIZED,
+                "Authentication required: log in, then connect with the session cookie.".to_owned(),
+            )),
+            (Access::Login, Some(_)) => None,
+            (Access::Permission(perm), Some(user)) => match user.has_perm(perm).await {
+                Ok(true) => None,
+                Ok(false) => Some((
+                    StatusCode::FORBIDDEN,
+                    format!("You need the `{perm}` permission."),
+                )),
+                Err(e) => return Err(HttpError::internal(e).into_response()),
+            },
+        };
+        if let Some((status, message)) = refused {
+            self.channels.stats_mut().refused();
+            return Err(refuse(status, message));
+        }
+        let Some(peer) = self.peer else {
+            return Ok(None);
+        };
+        match self.channels.admit(peer.ip()) {
+            Some(ticket) => Ok(Some(ticket)),
+            None => {
+                self.channels.stats_mut().refused();
+                Err(refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many open connections from {}: close some, or raise `max_connections_per_client` in `[apps.realtime]`.",
+                        peer.ip()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The logged-in user, if any.
+    pub(crate) fn logged_in_user(&self) -> Option<galvani_auth::User> {
+        self.user.as_ref().and_then(|u| u.user().cloned())
+    }
+}
+
+/// The access and slow-consumer methods every endpoint type has.
+macro_rules! access_methods {
+    ($ty:ident $(<$p:ident>)?) => {
+        impl$(<$p>)? $ty$(<$p>)? {
+            /// Only logged-in users may connect (others get 401 at the handshake).
+            pub fn login_required(mut self) -> Self {
+                self.access = $crate::handshake::Access::Login;
+                self
+            }
+
+            /// Only users with `perm` (`"shop.view_order"`) may connect: 401 when not
+            /// logged in, 403 without it.
+            pub fn permission_required(mut self, perm: &'static str) -> Self {
+                self.access = $crate::handshake::Access::Permission(perm);
+                self
+            }
+
+            /// This endpoint's policy for slow clients, instead of `slow_consumer` in
+            /// the settings.
+            pub fn slow_consumer(mut self, policy: $crate::settings::SlowConsumer) -> Self {
+                self.slow_consumer = Some(policy);
+                self
+            }
+        }
+    };
+}
+pub(crate) use access_methods;

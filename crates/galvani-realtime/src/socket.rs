@@ -1,0 +1,182 @@
+//! One WebSocket's life: client messages to the consumer, queued messages to the
+//! client, pings, and the end (client close, idle, slow, or the server closing it).
+//! One task per connection does all of it, which keeps an idle connection small.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use axum::response::{IntoResponse, Response};
+use galvani_core::error::{ClientError, HttpError};
+use http::StatusCode;
+use tokio::sync::mpsc;
+
+use crate::connection::Connection;
+use crate::consumer::Consumer;
+use crate::outbox::Outgoing;
+
+/// An error frame for the client: `{"type":"error","error":"…"}`.
+fn error_frame(message: &str) -> Utf8Bytes {
+    serde_json::json!({"type": "error", "error": message})
+        .to_string()
+        .into()
+}
+
+/// The client-facing message of a handler's error: a `ClientError`'s own message, or a
+/// generic one (the details stay in the log).
+fn client_message<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ClientError> {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(client) = e.downcast_ref::<ClientError>() {
+            return Some(client);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// The HTTP answer to a consumer that refused a connection in `connect`.
+pub(crate) fn error_answer(err: &(dyn std::error::Error + 'static)) -> Response {
+    match client_message(err) {
+        Some(client) => client.answer().into_response(),
+        None => {
+            HttpError::new(StatusCode::FORBIDDEN, "The connection was refused.").into_response()
+        }
+    }
+}
+
+/// Why the loop ended, for the close frame.
+enum End {
+    /// The client closed or vanished: nothing more to send.
+    Gone,
+    /// Close with this code and reason.
+    Close(u16, &'static str),
+}
+
+pub(crate) async fn run<C: Consumer>(
+    mut socket: WebSocket,
+    consumer: Arc<C>,
+    conn: Connection,
+    mut rx: mpsc::Receiver<Outgoing>,
+) {
+    let channels = conn.channels().clone();
+    let settings = channels.settings().clone();
+    let stats = channels.stats_mut();
+    stats.opened();
+    stats.open_changed(true);
+    let closing = conn.closing().clone();
+    let send_timeout = settings.send_timeout.as_duration();
+    let idle_timeout = settings.idle_timeout.as_duration();
+    let mut ping = tokio::time::interval(settings.ping_interval.as_duration());
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut heard = Instant::now();
+
+    let end = loop {
+        tokio::select! {
+            biased;
+            () = closing.closed() => {
+                if closing.was_slow() {
+                    break End::Close(close_code::POLICY, "too slow: messages were waiting");
+                }
+                // Closed by the server: write what is queued first.
+                let mut ok = true;
+                while let Ok(out) = rx.try_recv() {
+                    if !write(&mut socket, out, send_timeout).await {
+                        ok = false;
+                        break;
+                    }
+                }
+                break if ok { End::Close(close_code::NORMAL, "") } else { End::Gone };
+            }
+            incoming = socket.recv() => {
+                heard = Instant::now();
+                match incoming {
+                    Some(Ok(Message::Text(text))) => receive(&*consumer, &conn, &text).await,
+                    Some(Ok(Message::Binary(_))) => {
+                        stats.bad_messages();
+                        let _ = conn.send_text(error_frame("binary messages are not accepted: send JSON text").to_string());
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(Message::Close(_))) | None => break End::Gone,
+                    Some(Err(e)) => {
+                        tracing::debug!(connection = conn.id(), error = %e, "WebSocket read failed");
+                        let too_big = e.into_inner().downcast_ref::<tungstenite::Error>()
+                            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+                        break if too_big {
+                            End::Close(close_code::SIZE, "message too big")
+                        } else {
+                            End::Close(close_code::PROTOCOL, "")
+                        };
+                    }
+                }
+            }
+            Some(out) = rx.recv() => {
+                if !write(&mut socket, out, send_timeout).await {
+                    break End::Gone;
+                }
+            }
+            _ = ping.tick() => {
+                if heard.elapsed() >= idle_timeout {
+                    break End::Close(close_code::AWAY, "idle");
+                }
+                let ping = socket.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(send_timeout, ping).await, Ok(Ok(()))) {
+                    break End::Gone;
+                }
+            }
+        }
+    };
+    if let End::Close(code, reason) = end {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(send_timeout, socket.send(Message::Close(Some(frame)))).await;
+    }
+    drop(socket);
+    consumer.disconnect(&conn).await;
+    conn.leave_all();
+    stats.open_changed(false);
+}
+
+/// Parses a client message and hands it to the consumer; errors become error frames.
+async fn receive<C: Consumer>(consumer: &C, conn: &Connection, text: &str) {
+    let message = match serde_json::from_str::<C::Message>(text) {
+        Ok(m) => m,
+        Err(e) => {
+            conn.channels().stats_mut().bad_messages();
+            let _ =
+                conn.send_text(error_frame(&format!("the message is not valid: {e}")).to_string());
+            return;
+        }
+    };
+    if let Err(e) = consumer.receive(conn, message).await {
+        let said = match client_message(&*e) {
+            Some(client) => client.message().to_owned(),
+            None => {
+                tracing::warn!(connection = conn.id(), error = %e, "a WebSocket consumer failed");
+                "the server could not handle the message".to_owned()
+            }
+        };
+        let _ = conn.send_text(error_frame(&said).to_string());
+    }
+}
+
+/// Writes one queued item; `false` when the client is gone or did not read within
+/// `send_timeout`.
+async fn write(socket: &mut WebSocket, out: Outgoing, send_timeout: std::time::Duration) -> bool {
+    let sent = async {
+        match out {
+            Outgoing::Event(event) => socket.send(Message::Text(event.websocket_frame())).await,
+            Outgoing::Text(text) => socket.send(Message::Text(text)).await,
+            Outgoing::Replay(events) => {
+                for event in events {
+                    socket.send(Message::Text(event.websocket_frame())).await?;
+                }
+                Ok(())
+            }
+        }
+    };
+    matches!(tokio::time::timeout(send_timeout, sent).await, Ok(Ok(())))
+}

@@ -1,0 +1,79 @@
+//! Counters for what happens to connections and messages, read by tests and the
+//! operator (`Channels::stats`), and logged when something is lost.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The counters, shared by every connection of a process.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    open: AtomicU64,
+    opened: AtomicU64,
+    delivered: AtomicU64,
+    dropped: AtomicU64,
+    disconnected_slow: AtomicU64,
+    bad_messages: AtomicU64,
+    refused: AtomicU64,
+}
+
+/// A reading of the counters.
+///
+/// ```
+/// let stats = galvani_realtime::StatsSnapshot::default();
+/// assert_eq!(stats.open, 0);
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatsSnapshot {
+    /// Connections open now (WebSocket and SSE).
+    pub open: u64,
+    /// Connections opened since start.
+    pub opened: u64,
+    /// Messages queued for a client.
+    pub delivered: u64,
+    /// Messages dropped because a client's queue was full (`slow_consumer = "drop"`).
+    pub dropped: u64,
+    /// Connections closed because their client read too slowly.
+    pub disconnected_slow: u64,
+    /// Client messages that did not parse (each answered with an error frame).
+    pub bad_messages: u64,
+    /// Handshakes refused (foreign origin, login, permission, too many connections).
+    pub refused: u64,
+}
+
+macro_rules! counters {
+    ($($name:ident),*) => {
+        impl Stats {
+            $(pub(crate) fn $name(&self) {
+                self.$name.fetch_add(1, Ordering::Relaxed);
+            })*
+        }
+    };
+}
+counters!(opened, dropped, disconnected_slow, bad_messages, refused);
+
+impl Stats {
+    pub(crate) fn delivered(&self, n: u64) {
+        self.delivered.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn open_changed(&self, up: bool) {
+        if up {
+            self.open.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            open: get(&self.open),
+            opened: get(&self.opened),
+            delivered: get(&self.delivered),
+            dropped: get(&self.dropped),
+            disconnected_slow: get(&self.disconnected_slow),
+            bad_messages: get(&self.bad_messages),
+            refused: get(&self.refused),
+        }
+    }
+}

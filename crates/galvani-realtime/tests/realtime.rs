@@ -1,0 +1,545 @@
+//! Real-time through a real server and real WebSocket and HTTP clients: typed messages
+//! and error frames, groups and broadcast reaching WebSockets and SSE alike, presence,
+//! the handshake's origin, login and per-client checks, slow clients, size limits, and
+//! SSE resuming after `Last-Event-ID`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use galvani_core::prelude::*;
+use galvani_core::test::TestClient;
+use galvani_orm::prelude::*;
+use galvani_orm::testing::TestDb;
+use galvani_realtime::{
+    Channels, Connection, Consumer, HandlerResult, Realtime, SlowConsumer, sse, websocket,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
+const PASSWORD: &str = "correct horse battery";
+
+#[derive(serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ChatIn {
+    Join { room: String },
+    Say { room: String, text: String },
+    Leave { room: String },
+    WhoAmI,
+}
+
+struct Chat;
+
+impl Consumer for Chat {
+    type Message = ChatIn;
+
+    async fn receive(&self, conn: &Connection, message: ChatIn) -> HandlerResult {
+        match message {
+            ChatIn::Join { room } => {
+                let name = conn
+                    .user()
+                    .map_or("anonymous".to_owned(), |u| u.username.clone());
+                conn.join_with_presence(&room, &serde_json::json!({ "name": name }))?;
+                conn.send(&serde_json::json!({"type": "joined", "room": room}))?;
+            }
+            ChatIn::Say { room, text } => {
+                conn.channels()
+                    .broadcast(&room, "said", &serde_json::json!({ "text": text }))?;
+            }
+            ChatIn::Leave { room } => conn.leave(&room),
+            ChatIn::WhoAmI => {
+                let name = conn.user().map(|u| u.username.clone());
+                conn.send(&serde_json::json!({"type": "you", "name": name}))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Joins the `flood` group at once, to be sent more than it reads.
+struct Flooded;
+
+impl Consumer for Flooded {
+    type Message = serde_json::Value;
+
+    async fn connect(&self, conn: &Connection) -> HandlerResult {
+        conn.join("flood");
+        Ok(())
+    }
+
+    async fn receive(&self, _: &Connection, _: serde_json::Value) -> HandlerResult {
+        Ok(())
+    }
+}
+
+async fn announce(channels: Channels, Path(room): Path<String>) -> HttpResult<&'static str> {
+    channels.broadcast(&room, "news", &serde_json::json!({"from": "server"}))?;
+    Ok("sent")
+}
+
+#[derive(serde::Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn login(auth: galvani_auth::Auth, Form(c): Form<Credentials>) -> HttpResult<StatusCode> {
+    match auth.authenticate(&c.username, &c.password).await? {
+        Some(user) => {
+            auth.login(&user).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        None => Ok(StatusCode::UNAUTHORIZED),
+    }
+}
+
+struct Server {
+    addr: SocketAddr,
+    client: TestClient,
+    channels: Channels,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _db: TestDb,
+}
+
+async fn start(realtime: &str) -> Server {
+    let db = TestDb::sqlite().await.unwrap();
+    db.migrate().await.unwrap();
+    let mut ada = galvani_auth::User::new("ada", "ada@example.com");
+    ada.set_password(PASSWORD);
+    ada.save(&db.db).await.unwrap();
+    let settings = Settings::from_toml(&format!(
+        "secret_key = \"{SECRET}\"\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\n[database]\nurl = \"{}\"\n[apps.realtime]\n{realtime}\n",
+        db.url
+    ))
+    .unwrap();
+    let site = Project::new(settings)
+        .app(galvani_orm::Orm)
+        .app(galvani_sessions::Sessions)
+        .app(galvani_auth::AuthApp)
+        .app(Realtime)
+        .routes(
+            Routes::new()
+                .route("/login", post(login))
+                .route("/announce/{room}", post(announce))
+                .route("/ws/chat", websocket(Chat))
+                .route("/ws/members", websocket(Chat).login_required())
+                .route(
+                    "/ws/staff",
+                    websocket(Chat).permission_required("auth.view_user"),
+                )
+                .route("/ws/flood", websocket(Flooded))
+                .route(
+                    "/ws/flood-volatile",
+                    websocket(Flooded).slow_consumer(SlowConsumer::Drop),
+                )
+                .route(
+                    "/rooms/{room}/events",
+                    sse(|req| Ok(vec![req.param("room").unwrap_or_default().to_owned()])),
+                ),
+        )
+        .build()
+        .unwrap();
+    let channels = (*site.state().data::<Channels>().unwrap()).clone();
+    let listener = galvani_core::server::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = site.clone();
+    tokio::spawn(async move {
+        let _ = galvani_core::server::serve(&served, listener, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Server {
+        addr,
+        client: TestClient::from_site(site),
+        channels,
+        _stop: stop,
+        _db: db,
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Server {
+    /// Opens `path` with these extra headers; the refusal's status on failure.
+    async fn ws(&self, path: &str, headers: &[(&str, &str)]) -> Result<Ws, u16> {
+        let mut request = format!("ws://{}{path}", self.addr)
+            .into_client_request()
+            .unwrap();
+        for (k, v) in headers {
+            request.headers_mut().insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => Ok(ws),
+            Err(tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+            Err(e) => panic!("handshake failed: {e}"),
+        }
+    }
+
+    /// The session cookie of a logged-in `ada`, as a `Cookie` header value.
+    async fn ada_cookie(&self) -> String {
+        let res = self
+            .client
+            .post("/login")
+            .form(&[("username", "ada"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        format!("sessionid={}", self.client.cookie("sessionid").unwrap())
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+async fn send(ws: &mut Ws, value: serde_json::Value) {
+    ws.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// The next JSON text frame (pings skipped), within five seconds.
+async fn next(ws: &mut Ws) -> serde_json::Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the connection is open")
+            .expect("a valid frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+/// Waits for the server to close `ws`; the close code, if a frame came.
+async fn closed(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("closed within 10 s")
+        {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn typed_messages_and_an_error_frame_for_what_does_not_parse() {
+    let server = start("").await;
+    let mut ws = server.ws("/ws/chat", &[]).await.unwrap();
+    send(&mut ws, serde_json::json!({"type": "shout"})).await;
+    let error = next(&mut ws).await;
+    assert_eq!(error["type"], "error");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant `shout`"),
+        "{error}"
+    );
+    ws.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(next(&mut ws).await["type"], "error");
+    ws.send(Message::text("not json")).await.unwrap();
+    assert_eq!(next(&mut ws).await["type"], "error");
+    // Still open, and anonymous.
+    send(&mut ws, serde_json::json!({"type": "who_am_i"})).await;
+    assert_eq!(
+        next(&mut ws).await,
+        serde_json::json!({"type": "you", "name": null})
+    );
+    assert_eq!(server.channels.stats().bad_messages, 3);
+}
+
+#[tokio::test]
+async fn a_broadcast_reaches_websockets_and_sse_with_presence() {
+    let server = start("").await;
+    let cookie = server.ada_cookie().await;
+    let mut ada = server.ws("/ws/chat", &[("cookie", &cookie)]).await.unwrap();
+    let mut guest = server.ws("/ws/chat", &[]).await.unwrap();
+    send(
+        &mut ada,
+        serde_json::json!({"type": "join", "room": "lobby"}),
+    )
+    .await;
+    let own = next(&mut ada).await;
+    assert_eq!(
+        (own["event"].as_str(), &own["data"]),
+        (Some("presence.join"), &serde_json::json!({"name": "ada"}))
+    );
+    assert_eq!(
+        next(&mut ada).await,
+        serde_json::json!({"type": "joined", "room": "lobby"})
+    );
+    let mut events = Sse::open(server.addr, "/rooms/lobby/events", None).await;
+    send(
+        &mut guest,
+        serde_json::json!({"type": "join", "room": "lobby"}),
+    )
+    .await;
+    let joined = next(&mut ada).await;
+    assert_eq!(
+        (joined["event"].as_str(), &joined["data"]),
+        (
+            Some("presence.join"),
+            &serde_json::json!({"name": "anonymous"})
+        )
+    );
+    let mut names: Vec<String> = server
+        .channels
+        .presence("lobby")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ada", "anonymous"]);
+    assert_eq!(
+        server.channels.count("lobby"),
+        3,
+        "two sockets and a stream"
+    );
+
+    // From a request handler, to everyone in the group.
+    assert_eq!(
+        server.client.post("/announce/lobby").await.status(),
+        StatusCode::OK
+    );
+    for ws in [&mut ada, &mut guest] {
+        loop {
+            let msg = next(ws).await;
+            if msg["event"] == "news" {
+                assert_eq!(msg["group"], "lobby");
+                assert_eq!(msg["data"], serde_json::json!({"from": "server"}));
+                break;
+            }
+        }
+    }
+    let (name, data) = events.next_event().await;
+    assert_eq!(name, "presence.join");
+    assert_eq!(data, serde_json::json!({"name": "anonymous"}));
+    assert_eq!(
+        events.next_event().await,
+        ("news".to_owned(), serde_json::json!({"from": "server"}))
+    );
+
+    // Leaving by closing: the others hear of it, and the group shrinks.
+    guest.close(None).await.unwrap();
+    let left = next(&mut ada).await;
+    assert_eq!(
+        (left["event"].as_str(), &left["data"]),
+        (
+            Some("presence.leave"),
+            &serde_json::json!({"name": "anonymous"})
+        )
+    );
+    assert_eq!(server.channels.presence("lobby").len(), 1);
+}
+
+#[tokio::test]
+async fn the_handshake_checks_origin_login_permission_and_connection_count() {
+    let server = start("max_connections_per_client = 3").await;
+    let own = server.origin();
+    assert_eq!(
+        server
+            .ws("/ws/chat", &[("origin", "https://evil.example")])
+            .await
+            .err(),
+        Some(403)
+    );
+    assert!(server.ws("/ws/chat", &[("origin", &own)]).await.is_ok());
+    assert_eq!(
+        server.ws("/ws/members", &[("origin", &own)]).await.err(),
+        Some(401)
+    );
+    let cookie = server.ada_cookie().await;
+    // Even with the cookie, a foreign page is refused: it would ride the user's session.
+    assert_eq!(
+        server
+            .ws(
+                "/ws/members",
+                &[("origin", "https://evil.example"), ("cookie", &cookie)]
+            )
+            .await
+            .err(),
+        Some(403)
+    );
+    let mut ws = server
+        .ws("/ws/members", &[("origin", &own), ("cookie", &cookie)])
+        .await
+        .unwrap();
+    send(&mut ws, serde_json::json!({"type": "who_am_i"})).await;
+    assert_eq!(next(&mut ws).await["name"], "ada");
+    assert_eq!(
+        server.ws("/ws/staff", &[("cookie", &cookie)]).await.err(),
+        Some(403),
+        "ada lacks auth.view_user"
+    );
+    // Two sockets are open from this address (one above was dropped by the client, so
+    // wait for the server to notice), a third is allowed, a fourth is not.
+    let _a = server.ws("/ws/chat", &[]).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut third = Vec::new();
+    loop {
+        match server.ws("/ws/chat", &[]).await {
+            Ok(ws) => third.push(ws),
+            Err(status) => {
+                assert_eq!(status, 429);
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline && third.len() < 3,
+            "the limit never applied"
+        );
+    }
+    assert!(server.channels.stats().refused >= 5);
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_or_loses_messages_by_policy() {
+    let server = start("queue = 8\nsend_timeout = \"1s\"").await;
+    let mut kicked = server.ws("/ws/flood", &[]).await.unwrap();
+    let volatile = server.ws("/ws/flood-volatile", &[]).await.unwrap();
+    let big = "x".repeat(60_000);
+    for _ in 0..400 {
+        server.channels.broadcast("flood", "big", &big).unwrap();
+        tokio::task::yield_now().await;
+    }
+    let stats = server.channels.stats();
+    assert!(stats.disconnected_slow >= 1, "{stats:?}");
+    assert!(stats.dropped >= 1, "{stats:?}");
+    // The slow one's connection ends: with close code 1008 if the frame still fits in
+    // the buffers, else cut once the close frame cannot be written within send_timeout.
+    let code = closed(&mut kicked).await;
+    assert!(matches!(code, None | Some(1008)), "{code:?}");
+    drop(volatile);
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009_and_idle_sockets_are_closed() {
+    let server = start("max_message_size = \"1KiB\"\nmax_frame_size = \"1KiB\"\nping_interval = 1\nidle_timeout = 2").await;
+    let mut ws = server.ws("/ws/chat", &[]).await.unwrap();
+    ws.send(Message::text("y".repeat(2000))).await.unwrap();
+    assert_eq!(closed(&mut ws).await, Some(1009));
+
+    // A client that never reads never answers pings.
+    let mut idle = server.ws("/ws/chat", &[]).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(closed(&mut idle).await, Some(1001));
+}
+
+#[tokio::test]
+async fn sse_resumes_after_last_event_id_from_history() {
+    let server = start("history = 3").await;
+    let mut first = Sse::open(server.addr, "/rooms/news/events", None).await;
+    for n in 1..=3 {
+        server.channels.broadcast("news", "item", &n).unwrap();
+    }
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let (id, name, data) = first.next_full().await;
+        assert_eq!((name.as_str(), data), ("item", serde_json::json!(n)));
+        ids.push(id);
+    }
+    drop(first);
+    server.channels.broadcast("news", "item", &4).unwrap();
+    // Reconnecting after the first: the second, third and fourth, then live ones.
+    let mut again = Sse::open(server.addr, "/rooms/news/events", Some(ids[0])).await;
+    for n in 2..=4 {
+        assert_eq!(
+            again.next_event().await,
+            ("item".to_owned(), serde_json::json!(n))
+        );
+    }
+    server.channels.broadcast("news", "item", &5).unwrap();
+    assert_eq!(
+        again.next_event().await,
+        ("item".to_owned(), serde_json::json!(5))
+    );
+}
+
+/// A minimal SSE client on a raw connection.
+struct Sse {
+    stream: tokio::net::TcpStream,
+    buf: String,
+}
+
+impl Sse {
+    async fn open(addr: SocketAddr, path: &str, last_event_id: Option<u64>) -> Sse {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let resume = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{resume}\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut sse = Sse {
+            stream,
+            buf: String::new(),
+        };
+        let head = sse.block().await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{head}"
+        );
+        sse
+    }
+
+    /// The next blank-line-separated block (the head, then events or comments).
+    async fn block(&mut self) -> String {
+        loop {
+            let ends = [("\n\n", 2), ("\r\n\r\n", 4)];
+            let end = ends
+                .iter()
+                .filter_map(|(sep, n)| self.buf.find(sep).map(|i| (i, *n)))
+                .min();
+            if let Some(end) = end {
+                let block = self.buf[..end.0].to_owned();
+                self.buf.drain(..end.0 + end.1);
+                return block;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = tokio::time::timeout(Duration::from_secs(5), self.stream.read(&mut chunk))
+                .await
+                .expect("SSE data within 5 s")
+                .unwrap();
+            assert!(n > 0, "the stream ended");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    }
+
+    /// The next event's id, name and data (chunk-size lines and comments skipped).
+    async fn next_full(&mut self) -> (u64, String, serde_json::Value) {
+        loop {
+            let block = self.block().await;
+            let (mut id, mut name, mut data) = (None, None, None);
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = line.strip_prefix("event: ") {
+                    name = Some(v.to_owned());
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data = serde_json::from_str(v).ok();
+                }
+            }
+            if let (Some(id), Some(name), Some(data)) = (id, name, data) {
+                return (id, name, data);
+            }
+        }
+    }
+
+    async fn next_event(&mut self) -> (String, serde_json::Value) {
+        let (_, name, data) = self.next_full().await;
+        (name, data)
+    }
+}
