@@ -154,7 +154,7 @@ impl Channels {
         &self.0.settings
     }
 
-    pub(crate) fn stats_mut(&self) -> &Stats {
+    pub(crate) fn counters(&self) -> &Stats {
         &self.0.stats
     }
 
@@ -188,9 +188,8 @@ impl Channels {
 
     /// Adds connection `id` to `group`. With `replay_after`, the events of the group's
     /// history after that id are queued first, under the same lock, so that nothing is
-    /// missed or sent twice between the replay and the live events. Returns how many
-    /// were replayed, or `None` when events after `replay_after` are no longer kept
-    /// (the client missed some: a gap).
+    /// missed or sent twice between the replay and the live events. Returns `false`
+    /// when some events after `replay_after` are no longer kept (a gap).
     pub(crate) fn add(
         &self,
         group: &str,
@@ -198,10 +197,12 @@ impl Channels {
         outbox: &Outbox,
         presence: Option<Arc<RawValue>>,
         replay_after: Option<u64>,
-    ) -> Option<usize> {
-        let (_, group) = self.group(group, true)?;
+    ) -> bool {
+        let Some((_, group)) = self.group(group, true) else {
+            return true;
+        };
         let mut g = lock(&group);
-        let mut replayed = Some(0);
+        let mut complete = true;
         if let Some(after) = replay_after {
             let missed: Vec<_> = g
                 .history
@@ -215,7 +216,7 @@ impl Channels {
                 self.0.stats.delivered(n as u64);
             }
             // An event the client had not seen was trimmed: it cannot be replayed.
-            replayed = (after >= g.evicted).then_some(n);
+            complete = after >= g.evicted;
         }
         g.members.insert(
             id,
@@ -224,7 +225,7 @@ impl Channels {
                 presence,
             },
         );
-        replayed
+        complete
     }
 
     /// Takes connection `id` out of `group`; returns its presence, if it had one. An

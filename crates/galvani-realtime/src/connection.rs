@@ -92,7 +92,7 @@ impl Connection {
     }
 
     pub(crate) fn send_text(&self, text: String) -> Result<(), Error> {
-        let stats = self.0.channels.stats_mut();
+        let stats = self.0.channels.counters();
         if self.0.outbox.offer(Outgoing::Text(text.into()), stats) {
             stats.delivered(1);
             Ok(())
@@ -123,18 +123,13 @@ impl Connection {
     /// Joins `group`, first queueing the events after `last_event_id` that the group
     /// still keeps. Returns `false` when some were no longer kept.
     pub(crate) fn join_resuming(&self, group: &str, last_event_id: Option<u64>) -> bool {
-        self.enter(group, None, last_event_id).is_some()
+        self.enter(group, None, last_event_id)
     }
 
-    fn enter(
-        &self,
-        group: &str,
-        presence: Option<Arc<RawValue>>,
-        replay: Option<u64>,
-    ) -> Option<usize> {
+    fn enter(&self, group: &str, presence: Option<Arc<RawValue>>, replay: Option<u64>) -> bool {
         let mut groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
         if groups.iter().any(|g| &**g == group) {
-            return Some(0);
+            return true;
         }
         groups.push(group.into());
         self.0
@@ -144,10 +139,15 @@ impl Connection {
 
     /// Takes the connection out of `group` (announcing it if it joined with presence).
     pub fn leave(&self, group: &str) {
-        {
-            let mut groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
-            groups.retain(|g| &**g != group);
-        }
+        self.0
+            .groups
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|g| &**g != group);
+        self.remove_from(group);
+    }
+
+    fn remove_from(&self, group: &str) {
         if let Some(info) = self.0.channels.remove(group, self.0.id) {
             let _ = self.0.channels.broadcast(group, "presence.leave", &*info);
         }
@@ -170,8 +170,10 @@ impl Connection {
 
     /// Leaves every group: the end of the connection.
     pub(crate) fn leave_all(&self) {
-        for group in self.groups() {
-            self.leave(&group);
+        let groups =
+            std::mem::take(&mut *self.0.groups.lock().unwrap_or_else(PoisonError::into_inner));
+        for group in groups {
+            self.remove_from(&group);
         }
     }
 }

@@ -11,7 +11,6 @@ use serde::de::DeserializeOwned;
 
 use crate::connection::Connection;
 use crate::handshake::{Access, Handshake};
-use crate::outbox::Outbox;
 use crate::settings::SlowConsumer;
 
 /// What a handler returns: an error is logged and the client gets an error frame (with
@@ -116,37 +115,27 @@ impl<C: Consumer> Endpoint<C> {
         handshake: Handshake,
         upgrade: WebSocketUpgrade,
     ) -> Response {
-        let ticket = match handshake.admit(&self.access).await {
-            Ok(ticket) => ticket,
+        let (conn, rx) = match handshake.open(&self.access, self.slow_consumer).await {
+            Ok(opened) => opened,
             Err(refused) => return refused,
         };
-        let channels = handshake.channels.clone();
-        let settings = channels.settings().clone();
-        let policy = self.slow_consumer.unwrap_or(settings.slow_consumer);
-        let (outbox, rx) = Outbox::new(settings.queue, policy);
-        let conn = Connection::new(
-            channels.clone(),
-            outbox,
-            handshake.logged_in_user(),
-            handshake.peer,
-            ticket,
-        );
         if let Err(e) = self.consumer.connect(&conn).await {
             conn.leave_all();
             tracing::info!(error = %e, "a WebSocket connection was refused by its consumer");
-            channels.stats_mut().refused();
+            conn.channels().counters().refused();
             return crate::socket::error_answer(&*e).into_response();
         }
         let size =
             |b: galvani_core::settings::ByteSize| usize::try_from(b.bytes()).unwrap_or(usize::MAX);
-        let consumer = self.consumer.clone();
-        upgrade
+        let settings = conn.channels().settings();
+        let upgrade = upgrade
             .read_buffer_size(size(settings.read_buffer_size))
             .write_buffer_size(0)
             .max_write_buffer_size(size(settings.max_message_size).saturating_mul(2))
             .max_message_size(size(settings.max_message_size))
-            .max_frame_size(size(settings.max_frame_size))
-            .on_upgrade(move |socket| crate::socket::run(socket, consumer, conn, rx))
+            .max_frame_size(size(settings.max_frame_size));
+        let consumer = self.consumer.clone();
+        upgrade.on_upgrade(move |socket| crate::socket::run(socket, consumer, conn, rx))
     }
 }
 

@@ -9,11 +9,15 @@ use axum::response::{IntoResponse, Response};
 use galvani_auth::CurrentUser;
 use galvani_core::SiteState;
 use galvani_core::error::{ErrorReport, HttpError};
-use galvani_core::extract::{ClientAddr, Secure};
+use galvani_core::extract::ClientAddr;
+use http::StatusCode;
 use http::request::Parts;
-use http::{StatusCode, header};
+use tokio::sync::mpsc;
 
 use crate::channels::{Channels, ClientTicket};
+use crate::connection::Connection;
+use crate::outbox::{Outbox, Outgoing};
+use crate::settings::SlowConsumer;
 
 /// Who may connect to an endpoint.
 #[derive(Debug, Clone, Default)]
@@ -57,8 +61,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Handshake {
             .into_response()
         })?;
         let channels = (*channels).clone();
-        if let Err(message) = check_origin(parts, site, &channels) {
-            channels.stats_mut().refused();
+        let allowed = &channels.settings().allowed_origins;
+        if let Err(message) = galvani_core::csrf::check_origin(parts, allowed) {
+            channels.counters().refused();
             return Err(refuse(StatusCode::FORBIDDEN, message));
         }
         let last_event_id = parts
@@ -75,48 +80,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Handshake {
     }
 }
 
-/// The `Origin` a browser sends must be this site's own (scheme and host as the request
-/// addressed it), one of `csrf.trusted_origins`, or one of `allowed_origins`.
-fn check_origin(parts: &Parts, site: &SiteState, channels: &Channels) -> Result<(), String> {
-    let Some(origin) = parts.headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin
-        .to_str()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let scheme = if Secure::of(&parts.extensions) {
-        "https"
-    } else {
-        "http"
-    };
-    let own = format!("{scheme}://{host}");
-    let listed = |list: &[String]| {
-        list.iter()
-            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&origin))
-    };
-    if origin == own
-        || listed(&site.settings().csrf.trusted_origins)
-        || listed(&channels.settings().allowed_origins)
-    {
-        return Ok(());
-    }
-    Err(format!(
-        "a page from `{origin}` may not connect to this site (`{own}`): a page on another site cannot open a connection that carries this site's cookies; if that origin is yours, add it to `allowed_origins` in `[apps.realtime]`"
-    ))
-}
-
 impl Handshake {
+    /// Admits the client (the endpoint's access rule, the per-client limit) and makes
+    /// its connection, with a queue under the endpoint's slow-consumer policy (or the
+    /// settings'), and the queue's receiving end for the transport.
+    pub(crate) async fn open(
+        self,
+        access: &Access,
+        slow_consumer: Option<SlowConsumer>,
+    ) -> Result<(Connection, mpsc::Receiver<Outgoing>), Response> {
+        let ticket = self.admit(access).await?;
+        let settings = self.channels.settings();
+        let policy = slow_consumer.unwrap_or(settings.slow_consumer);
+        let (outbox, rx) = Outbox::new(settings.queue, policy);
+        let user = self.logged_in_user();
+        Ok((
+            Connection::new(self.channels, outbox, user, self.peer, ticket),
+            rx,
+        ))
+    }
+
     /// Applies the endpoint's access rule and the per-client limit.
-    pub(crate) async fn admit(&self, access: &Access) -> Result<Option<ClientTicket>, Response> {
+    async fn admit(&self, access: &Access) -> Result<Option<ClientTicket>, Response> {
         let logged_in = self.user.as_ref().filter(|u| u.is_authenticated());
         let refused = match (access, logged_in) {
             (Access::Anyone, _) => None,
@@ -135,7 +120,7 @@ impl Handshake {
             },
         };
         if let Some((status, message)) = refused {
-            self.channels.stats_mut().refused();
+            self.channels.counters().refused();
             return Err(refuse(status, message));
         }
         let Some(peer) = self.peer else {
@@ -144,7 +129,7 @@ impl Handshake {
         match self.channels.admit(peer.ip()) {
             Some(ticket) => Ok(Some(ticket)),
             None => {
-                self.channels.stats_mut().refused();
+                self.channels.counters().refused();
                 Err(refuse(
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
@@ -157,7 +142,7 @@ impl Handshake {
     }
 
     /// The logged-in user, if any.
-    pub(crate) fn logged_in_user(&self) -> Option<galvani_auth::User> {
+    fn logged_in_user(&self) -> Option<galvani_auth::User> {
         self.user.as_ref().and_then(|u| u.user().cloned())
     }
 }

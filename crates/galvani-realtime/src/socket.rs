@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::response::{IntoResponse, Response};
 use galvani_core::error::{ClientError, HttpError};
 use http::StatusCode;
@@ -16,28 +16,13 @@ use crate::consumer::Consumer;
 use crate::outbox::Outgoing;
 
 /// An error frame for the client: `{"type":"error","error":"…"}`.
-fn error_frame(message: &str) -> Utf8Bytes {
-    serde_json::json!({"type": "error", "error": message})
-        .to_string()
-        .into()
-}
-
-/// The client-facing message of a handler's error: a `ClientError`'s own message, or a
-/// generic one (the details stay in the log).
-fn client_message<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ClientError> {
-    let mut cause = Some(err);
-    while let Some(e) = cause {
-        if let Some(client) = e.downcast_ref::<ClientError>() {
-            return Some(client);
-        }
-        cause = e.source();
-    }
-    None
+fn error_frame(message: &str) -> String {
+    serde_json::json!({"type": "error", "error": message}).to_string()
 }
 
 /// The HTTP answer to a consumer that refused a connection in `connect`.
 pub(crate) fn error_answer(err: &(dyn std::error::Error + 'static)) -> Response {
-    match client_message(err) {
+    match ClientError::find(err) {
         Some(client) => client.answer().into_response(),
         None => {
             HttpError::new(StatusCode::FORBIDDEN, "The connection was refused.").into_response()
@@ -59,9 +44,9 @@ pub(crate) async fn run<C: Consumer>(
     conn: Connection,
     mut rx: mpsc::Receiver<Outgoing>,
 ) {
-    let channels = conn.channels().clone();
-    let settings = channels.settings().clone();
-    let stats = channels.stats_mut();
+    let channels = conn.channels();
+    let settings = channels.settings();
+    let stats = channels.counters();
     stats.opened();
     stats.open_changed(true);
     let closing = conn.closing().clone();
@@ -95,7 +80,7 @@ pub(crate) async fn run<C: Consumer>(
                     Some(Ok(Message::Text(text))) => receive(&*consumer, &conn, &text).await,
                     Some(Ok(Message::Binary(_))) => {
                         stats.bad_messages();
-                        let _ = conn.send_text(error_frame("binary messages are not accepted: send JSON text").to_string());
+                        let _ = conn.send_text(error_frame("binary messages are not accepted: send JSON text"));
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     Some(Ok(Message::Close(_))) | None => break End::Gone,
@@ -145,21 +130,20 @@ async fn receive<C: Consumer>(consumer: &C, conn: &Connection, text: &str) {
     let message = match serde_json::from_str::<C::Message>(text) {
         Ok(m) => m,
         Err(e) => {
-            conn.channels().stats_mut().bad_messages();
-            let _ =
-                conn.send_text(error_frame(&format!("the message is not valid: {e}")).to_string());
+            conn.channels().counters().bad_messages();
+            let _ = conn.send_text(error_frame(&format!("the message is not valid: {e}")));
             return;
         }
     };
     if let Err(e) = consumer.receive(conn, message).await {
-        let said = match client_message(&*e) {
+        let said = match ClientError::find(&*e) {
             Some(client) => client.message().to_owned(),
             None => {
                 tracing::warn!(connection = conn.id(), error = %e, "a WebSocket consumer failed");
                 "the server could not handle the message".to_owned()
             }
         };
-        let _ = conn.send_text(error_frame(&said).to_string());
+        let _ = conn.send_text(error_frame(&said));
     }
 }
 

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::connection::Connection;
 use crate::handshake::{Access, Handshake};
-use crate::outbox::{Closing, Outbox, Outgoing};
+use crate::outbox::{Closing, Outgoing};
 use crate::settings::SlowConsumer;
 
 /// What an SSE endpoint's subscribe function sees of the request.
@@ -83,8 +83,9 @@ crate::handshake::access_methods!(SseEndpoint);
 
 impl SseEndpoint {
     async fn open(self: Arc<Self>, handshake: Handshake, params: RawPathParams) -> Response {
-        let ticket = match handshake.admit(&self.access).await {
-            Ok(ticket) => ticket,
+        let last_event_id = handshake.last_event_id;
+        let (conn, rx) = match handshake.open(&self.access, self.slow_consumer).await {
+            Ok(opened) => opened,
             Err(refused) => return refused,
         };
         let request = SseRequest {
@@ -92,35 +93,25 @@ impl SseEndpoint {
                 .iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
-            user: handshake.logged_in_user(),
+            user: conn.user().cloned(),
         };
         let groups = match (self.subscribe)(&request) {
             Ok(groups) => groups,
             Err(e) => return e.into_response(),
         };
-        let channels = handshake.channels.clone();
-        let settings = channels.settings().clone();
-        let policy = self.slow_consumer.unwrap_or(settings.slow_consumer);
-        let (outbox, rx) = Outbox::new(settings.queue, policy);
-        let conn = Connection::new(
-            channels.clone(),
-            outbox,
-            request.user,
-            handshake.peer,
-            ticket,
-        );
         for group in &groups {
-            if !conn.join_resuming(group, handshake.last_event_id) {
+            if !conn.join_resuming(group, last_event_id) {
                 tracing::info!(
                     group,
-                    last_event_id = handshake.last_event_id,
+                    last_event_id,
                     "an SSE client missed events no longer kept"
                 );
             }
         }
-        channels.stats_mut().opened();
-        channels.stats_mut().open_changed(true);
-        let mut ping = tokio::time::interval(settings.ping_interval.as_duration());
+        let channels = conn.channels();
+        channels.counters().opened();
+        channels.counters().open_changed(true);
+        let mut ping = tokio::time::interval(channels.settings().ping_interval.as_duration());
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let state = Stream {
             closing: conn.closing().clone(),
@@ -184,6 +175,6 @@ struct Open(Connection);
 impl Drop for Open {
     fn drop(&mut self) {
         self.0.leave_all();
-        self.0.channels().stats_mut().open_changed(false);
+        self.0.channels().counters().open_changed(false);
     }
 }

@@ -124,14 +124,7 @@ impl Csrf {
     fn check_origin(&self, headers: &HeaderMap, pending: &Pending) -> Result<(), String> {
         let own = &pending.own_origin;
         if let Some(origin) = headers.get(ORIGIN) {
-            let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
-            let lowered = origin.to_ascii_lowercase();
-            if lowered == *own || self.trusted.contains(&lowered) {
-                return Ok(());
-            }
-            return Err(format!(
-                "the request came from `{origin}`, but this site is `{own}`: a page on another site cannot send it here; if that origin is yours, add it to `csrf.trusted_origins`"
-            ));
+            return origin_matches(origin, own, self.trusted.iter().map(String::as_str));
         }
         if let Some(site) = headers.get("sec-fetch-site") {
             return match site.as_bytes() {
@@ -162,6 +155,69 @@ impl Csrf {
     fn cookie_secret(&self, headers: &HeaderMap) -> Option<[u8; SECRET_LEN]> {
         crate::cookies::get(headers, self.cookie.name()).and_then(decode_secret)
     }
+}
+
+/// `Ok` when `origin` is `own` (lowercased `scheme://host`) or one of `trusted`.
+fn origin_matches<'t>(
+    origin: &http::HeaderValue,
+    own: &str,
+    mut trusted: impl Iterator<Item = &'t str>,
+) -> Result<(), String> {
+    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+    let lowered = origin.to_ascii_lowercase();
+    if lowered == own || trusted.any(|t| t.trim_end_matches('/').eq_ignore_ascii_case(&lowered)) {
+        return Ok(());
+    }
+    Err(format!(
+        "the request came from `{origin}`, but this site is `{own}`: a page on another site cannot send it here; if that origin is yours, add it to `csrf.trusted_origins`"
+    ))
+}
+
+/// The origin check for requests that open a connection with a safe method (a
+/// WebSocket or SSE handshake), where a browser sends `Origin` but the CSRF step does
+/// not run: the `Origin` must be this site's own (scheme and host as the request
+/// addressed them, `X-Forwarded-Host` when `security.use_x_forwarded_host` trusts it),
+/// one of `csrf.trusted_origins`, or one of `extra`. A request without `Origin` (not a
+/// browser) passes: it carries no one else's cookies.
+///
+/// ```
+/// use galvani_core::prelude::*;
+/// use galvani_core::test::TestClient;
+///
+/// async fn socket(req: axum::extract::Request) -> StatusCode {
+///     let (parts, _) = req.into_parts();
+///     match galvani_core::csrf::check_origin(&parts, &[]) {
+///         Ok(()) => StatusCode::OK,
+///         Err(_) => StatusCode::FORBIDDEN,
+///     }
+/// }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let client = TestClient::new(Project::new(Settings::default()).routes(Routes::new().route("/ws", get(socket))));
+/// let foreign = client.get("/ws").header("origin", "https://evil.example").await;
+/// assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+/// assert_eq!(client.get("/ws").await.status(), StatusCode::OK);
+/// # });
+/// ```
+pub fn check_origin(parts: &http::request::Parts, extra: &[String]) -> Result<(), String> {
+    let Some(origin) = parts.headers.get(ORIGIN) else {
+        return Ok(());
+    };
+    let settings = crate::SiteState::of_extensions(&parts.extensions).map(|s| s.settings());
+    let use_forwarded = settings.is_some_and(|s| s.security.use_x_forwarded_host);
+    let head = crate::middleware::head::Head::scan(&parts.headers, None);
+    let host = crate::middleware::hosts::request_host(&head, &parts.uri, use_forwarded);
+    let scheme = if crate::extract::Secure::of(&parts.extensions) {
+        "https"
+    } else {
+        "http"
+    };
+    let own = format!("{scheme}://{}", host.unwrap_or("").to_ascii_lowercase());
+    let trusted = settings.map_or(&[][..], |s| &s.csrf.trusted_origins[..]);
+    origin_matches(
+        origin,
+        &own,
+        trusted.iter().chain(extra).map(String::as_str),
+    )
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {

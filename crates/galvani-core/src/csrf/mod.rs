@@ -38,6 +38,7 @@ mod template;
 mod token;
 
 pub(crate) use check::Csrf;
+pub use check::check_origin;
 pub(crate) use template::template_functions;
 pub use token::CsrfToken;
 

@@ -117,14 +117,10 @@ where
     /// A 500 caused by `err`, unless `err` or one of its causes is a [`ClientError`],
     /// whose answer is used instead.
     fn from(err: E) -> Self {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-        while let Some(e) = cause {
-            if let Some(client) = e.downcast_ref::<ClientError>() {
-                return client.answer();
-            }
-            cause = e.source();
+        match ClientError::find(&err) {
+            Some(client) => client.answer(),
+            None => HttpError::internal(err),
         }
-        HttpError::internal(err)
     }
 }
 
@@ -168,6 +164,27 @@ impl ClientError {
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.append(name, value);
         self
+    }
+
+    /// The first `ClientError` among `err` and its causes.
+    ///
+    /// ```
+    /// use galvani_core::error::ClientError;
+    /// use http::StatusCode;
+    ///
+    /// let err = ClientError::new(StatusCode::GONE, "The offer has ended.");
+    /// assert_eq!(ClientError::find(&err).map(|c| c.status()), Some(StatusCode::GONE));
+    /// assert!(ClientError::find(&std::fmt::Error).is_none());
+    /// ```
+    pub fn find<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ClientError> {
+        let mut cause = Some(err);
+        while let Some(e) = cause {
+            if let Some(client) = e.downcast_ref::<ClientError>() {
+                return Some(client);
+            }
+            cause = e.source();
+        }
+        None
     }
 
     /// The status it answers with.
