@@ -38,7 +38,11 @@ impl App for Realtime {
             .get::<RealtimeSettings>()
             .map(|s| (*s).clone())
             .unwrap_or_default();
-        ctx.insert(Channels::new(settings));
+        let channels = Channels::new(settings).map_err(|e| galvani_core::Error::App {
+            label: "realtime".to_owned(),
+            message: e.to_string(),
+        })?;
+        ctx.insert(channels);
         Ok(())
     }
 }

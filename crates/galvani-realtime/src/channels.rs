@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use crate::error::Error;
 use crate::event::Event;
 use crate::outbox::{Outbox, Outgoing};
-use crate::settings::RealtimeSettings;
+use crate::settings::{LayerKind, RealtimeSettings};
 use crate::stats::{Stats, StatsSnapshot};
 
 /// The handle to groups and broadcast: cheap to clone, usable from anywhere: a handler
@@ -22,7 +22,7 @@ use crate::stats::{Stats, StatsSnapshot};
 /// ```
 /// use galvani_realtime::Channels;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let channels = Channels::new(Default::default());
+/// let channels = Channels::new(Default::default())?;
 /// channels.broadcast("product-7", "stock", &serde_json::json!({"stock": 3}))?;
 /// assert_eq!(channels.count("product-7"), 0); // nobody listens yet
 /// # Ok::<_, galvani_realtime::Error>(()) }).unwrap();
@@ -35,8 +35,12 @@ struct Hub {
     settings: Arc<RealtimeSettings>,
     next_connection: AtomicU64,
     next_event: AtomicU64,
+    /// The first id this process gave: a resume point below it is from another run.
+    first_event: u64,
     per_client: Mutex<HashMap<IpAddr, u32>>,
     stats: Stats,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::redis_layer::RedisLayer>,
 }
 
 #[derive(Default)]
@@ -45,11 +49,43 @@ struct Group {
     history: VecDeque<Arc<Event>>,
     /// The id of the newest event trimmed from the history (0: none yet).
     evicted: u64,
+    /// Stream groups: the newest stream id delivered; an event at or below it is one
+    /// already delivered (it came again while catching up).
+    last_seen: u64,
+    /// When the group was made here, as a stream id: where catching up starts if
+    /// nothing was delivered yet.
+    made: u64,
+    /// Stream groups catching up after a Redis outage: live events wait here, behind
+    /// the ones fetched from the stream.
+    held: Option<Vec<Arc<Event>>>,
 }
 
 struct Member {
     outbox: Outbox,
     presence: Option<Arc<RawValue>>,
+    /// A member whose missed events are being fetched from Redis: live events wait here.
+    held: Option<Vec<Arc<Event>>>,
+}
+
+/// A [`Channels`] that does not keep the hub alive (held by the Redis layer's tasks).
+#[cfg(feature = "redis")]
+#[derive(Clone)]
+pub(crate) struct WeakChannels(std::sync::Weak<Hub>);
+
+#[cfg(feature = "redis")]
+impl WeakChannels {
+    pub(crate) fn upgrade(&self) -> Option<Channels> {
+        self.0.upgrade().map(Channels)
+    }
+}
+
+/// Now, as an event id: milliseconds since 1970 above 20 bits of sequence (the shape
+/// of a Redis stream id, so that ids from both compare).
+pub(crate) fn clock_id() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+        << 20
 }
 
 impl std::fmt::Debug for Channels {
@@ -65,21 +101,58 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Channels {
-    /// Channels living by `settings` (normally made by the `Realtime` app).
-    pub fn new(settings: RealtimeSettings) -> Self {
+    /// Channels living by `settings` (normally made by the `Realtime` app). Fails when
+    /// the settings ask for a layer this build cannot give, or a Redis URL is invalid;
+    /// Redis itself is connected in the background on first use, and reconnected.
+    pub fn new(settings: RealtimeSettings) -> Result<Self, Error> {
+        #[cfg(feature = "redis")]
+        let redis = match settings.layer {
+            LayerKind::Redis => Some(crate::redis_layer::RedisLayer::new(&settings)?),
+            LayerKind::Memory => None,
+        };
+        #[cfg(not(feature = "redis"))]
+        if settings.layer == LayerKind::Redis {
+            return Err(Error::Config(
+                "`layer = \"redis\"` needs Galvani built with the `redis` feature of galvani-realtime (or galvani)".to_owned(),
+            ));
+        }
         // Event ids start from the clock, so ids after a restart are still larger than
         // the ones a reconnecting client saw before it.
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        Channels(Arc::new(Hub {
+        let first_event = clock_id();
+        let channels = Channels(Arc::new(Hub {
             groups: RwLock::default(),
             settings: Arc::new(settings),
             next_connection: AtomicU64::new(1),
-            next_event: AtomicU64::new(now_ms << 10),
+            next_event: AtomicU64::new(first_event),
+            first_event,
             per_client: Mutex::default(),
             stats: Stats::default(),
-        }))
+            #[cfg(feature = "redis")]
+            redis,
+        }));
+        // Listening from the start (when made inside a runtime), so that broadcasts
+        // from other processes reach the first members.
+        #[cfg(feature = "redis")]
+        channels.redis();
+        Ok(channels)
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(&self) -> Option<&crate::redis_layer::RedisLayer> {
+        let redis = self.0.redis.as_ref()?;
+        redis.start(self);
+        Some(redis)
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn downgrade(&self) -> WeakChannels {
+        WeakChannels(Arc::downgrade(&self.0))
+    }
+
+    /// Whether `group`'s events come from a Redis stream (layer `redis`, and the group
+    /// matches `stream_groups`).
+    fn streamed(&self, group: &str) -> bool {
+        self.0.settings.layer == LayerKind::Redis && self.0.settings.is_stream_group(group)
     }
 
     /// Sends `event` with `payload` (as JSON) to every connection in `group`, in this
@@ -96,13 +169,29 @@ impl Channels {
             return Err(Error::EventName(event.to_owned()));
         }
         let data = serde_json::value::to_raw_value(payload).map_err(Error::Payload)?;
+        #[cfg(feature = "redis")]
+        if let Some(redis) = self.redis() {
+            let streamed = self.streamed(group);
+            redis.publish(self, group, event, data.get(), streamed);
+            if streamed {
+                // Delivered here too when it comes back with its stream id.
+                return Ok(());
+            }
+        }
+        self.deliver(group, event, data);
+        Ok(())
+    }
+
+    /// Delivers an event to this process's members of `group`, giving it this
+    /// process's next id and keeping it in the group's history.
+    pub(crate) fn deliver(&self, group: &str, event: &str, data: Box<RawValue>) {
         let id = self.0.next_event.fetch_add(1, Ordering::Relaxed);
         // Only groups someone joined exist, so history is kept only where it can be used.
-        let Some(group) = self.group(group, false) else {
-            return Ok(());
+        let Some((name, group)) = self.group(group, false) else {
+            return;
         };
-        let mut g = lock(&group.1);
-        let event = Arc::new(Event::new(group.0.clone(), event, data, id));
+        let mut g = lock(&group);
+        let event = Arc::new(Event::new(name, event, data, id));
         if self.0.settings.history > 0 {
             if g.history.len() == self.0.settings.history
                 && let Some(old) = g.history.pop_front()
@@ -111,9 +200,32 @@ impl Channels {
             }
             g.history.push_back(event.clone());
         }
+        self.fan_out(&mut g, event);
+    }
+
+    /// Delivers an event of a stream group (its id is the stream's) to this process's
+    /// members, unless it was delivered already; held while the group catches up.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn deliver_streamed(&self, group: &str, event: &str, data: Box<RawValue>, id: u64) {
+        let Some((name, group)) = self.group(group, false) else {
+            return;
+        };
+        let mut g = lock(&group);
+        let event = Arc::new(Event::new(name, event, data, id));
+        if let Some(held) = &mut g.held {
+            held.push(event);
+        } else if id > g.last_seen {
+            g.last_seen = id;
+            self.fan_out(&mut g, event);
+        }
+    }
+
+    fn fan_out(&self, g: &mut Group, event: Arc<Event>) {
         let mut delivered = 0;
-        for member in g.members.values() {
-            if member
+        for member in g.members.values_mut() {
+            if let Some(held) = &mut member.held {
+                held.push(event.clone());
+            } else if member
                 .outbox
                 .offer(Outgoing::Event(event.clone()), &self.0.stats)
             {
@@ -121,7 +233,6 @@ impl Channels {
             }
         }
         self.0.stats.delivered(delivered);
-        Ok(())
     }
 
     /// How many connections are in `group` in this process.
@@ -181,7 +292,11 @@ impl Channels {
         if let Some((k, v)) = groups.get_key_value(name) {
             return Some((k.clone(), v.clone()));
         }
-        let (k, v): (Arc<str>, Arc<Mutex<Group>>) = (name.into(), Arc::default());
+        let group = Group {
+            made: clock_id(),
+            ..Group::default()
+        };
+        let (k, v): (Arc<str>, Arc<Mutex<Group>>) = (name.into(), Arc::new(Mutex::new(group)));
         groups.insert(k.clone(), v.clone());
         Some((k, v))
     }
@@ -189,7 +304,9 @@ impl Channels {
     /// Adds connection `id` to `group`. With `replay_after`, the events of the group's
     /// history after that id are queued first, under the same lock, so that nothing is
     /// missed or sent twice between the replay and the live events. Returns `false`
-    /// when some events after `replay_after` are no longer kept (a gap).
+    /// when some events after `replay_after` are no longer kept (a gap, also counted).
+    /// On a stream group the missed events are fetched from Redis while the live ones
+    /// wait, and a gap is counted when found.
     pub(crate) fn add(
         &self,
         group: &str,
@@ -198,11 +315,27 @@ impl Channels {
         presence: Option<Arc<RawValue>>,
         replay_after: Option<u64>,
     ) -> bool {
-        let Some((_, group)) = self.group(group, true) else {
+        let Some((name, group)) = self.group(group, true) else {
             return true;
         };
         let mut g = lock(&group);
         let mut complete = true;
+        #[cfg(feature = "redis")]
+        if let Some(after) = replay_after
+            && self.streamed(&name)
+            && let Some(redis) = self.redis()
+        {
+            g.members.insert(
+                id,
+                Member {
+                    outbox: outbox.clone(),
+                    presence,
+                    held: Some(Vec::new()),
+                },
+            );
+            redis.replay(self, name, id, after);
+            return true;
+        }
         if let Some(after) = replay_after {
             let missed: Vec<_> = g
                 .history
@@ -215,17 +348,119 @@ impl Channels {
             if n > 0 && outbox.offer(Outgoing::Replay(missed), &self.0.stats) {
                 self.0.stats.delivered(n as u64);
             }
-            // An event the client had not seen was trimmed: it cannot be replayed.
-            complete = after >= g.evicted;
+            // An event the client had not seen was trimmed, or the id is from another
+            // run or process: what it missed cannot be told.
+            let known =
+                after >= self.0.first_event && after < self.0.next_event.load(Ordering::Relaxed);
+            complete = after >= g.evicted && known;
+            if !complete {
+                self.gap(&name, after);
+            }
         }
         g.members.insert(
             id,
             Member {
                 outbox: outbox.clone(),
                 presence,
+                held: None,
             },
         );
         complete
+    }
+
+    fn gap(&self, group: &str, after: u64) {
+        self.0.stats.gaps();
+        tracing::info!(
+            group,
+            after,
+            "a client resumed after events no longer kept: it missed some"
+        );
+    }
+
+    /// Ends a member's replay from a stream: queues the fetched events (`None`: the
+    /// fetch failed), then the live ones that waited and were not among them.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn finish_replay(
+        &self,
+        group: &str,
+        id: u64,
+        after: u64,
+        fetched: Option<(Vec<Arc<Event>>, bool)>,
+    ) {
+        let Some((_, group_ref)) = self.group(group, false) else {
+            return;
+        };
+        let mut g = lock(&group_ref);
+        let Some(member) = g.members.get_mut(&id) else {
+            return;
+        };
+        let held = member.held.take().unwrap_or_default();
+        let (mut events, complete) = fetched.unwrap_or_default();
+        let newest = events.last().map_or(after, |e| e.id());
+        events.extend(held.into_iter().filter(|e| e.id() > newest));
+        let n = events.len() as u64;
+        if n > 0 && member.outbox.offer(Outgoing::Replay(events), &self.0.stats) {
+            self.0.stats.delivered(n);
+        }
+        drop(g);
+        if !complete {
+            self.gap(group, after);
+        }
+    }
+
+    /// Stream groups start holding their live events: the Redis subscription is lost,
+    /// and what it misses will be fetched from the streams when it is back.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn hold_streamed(&self) {
+        let groups = self.0.groups.read().unwrap_or_else(PoisonError::into_inner);
+        for (name, group) in groups.iter() {
+            if self.streamed(name) {
+                lock(group).held.get_or_insert_with(Vec::new);
+            }
+        }
+    }
+
+    /// The stream groups holding events, with the id after which to fetch.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn held_groups(&self) -> Vec<(Arc<str>, u64)> {
+        let groups = self.0.groups.read().unwrap_or_else(PoisonError::into_inner);
+        groups
+            .iter()
+            .filter_map(|(name, group)| {
+                let g = lock(group);
+                g.held.as_ref()?;
+                Some((
+                    name.clone(),
+                    if g.last_seen > 0 { g.last_seen } else { g.made },
+                ))
+            })
+            .collect()
+    }
+
+    /// Ends a stream group's catching up: delivers the events fetched from the stream
+    /// (`None`: the fetch failed), then the live ones that waited, each once.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn finish_catch_up(&self, group: &str, fetched: Option<Vec<Arc<Event>>>) {
+        let Some((_, group_ref)) = self.group(group, false) else {
+            return;
+        };
+        let mut g = lock(&group_ref);
+        let held = g.held.take().unwrap_or_default();
+        let failed = fetched.is_none();
+        let mut caught_up = 0;
+        let fetched = fetched.unwrap_or_default().into_iter().map(|e| (e, true));
+        for (event, missed) in fetched.chain(held.into_iter().map(|e| (e, false))) {
+            if event.id() > g.last_seen {
+                g.last_seen = event.id();
+                caught_up += u64::from(missed);
+                self.fan_out(&mut g, event);
+            }
+        }
+        drop(g);
+        self.0.stats.caught_up(caught_up);
+        if failed {
+            self.gap(group, 0);
+        }
     }
 
     /// Takes connection `id` out of `group`; returns its presence, if it had one. An

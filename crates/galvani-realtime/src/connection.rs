@@ -120,9 +120,24 @@ impl Connection {
         self.0.channels.broadcast(group, "presence.join", &*info)
     }
 
-    /// Joins `group`, first queueing the events after `last_event_id` that the group
-    /// still keeps. Returns `false` when some were no longer kept.
-    pub(crate) fn join_resuming(&self, group: &str, last_event_id: Option<u64>) -> bool {
+    /// Joins `group` as a client that was in it before and saw events up to
+    /// `last_event_id` (the `id` of the last event frame it received): the events after
+    /// it that the group still keeps come first, then the live ones, none twice.
+    /// Returns `false` when some were no longer kept (also counted in `gaps`). On a
+    /// Redis stream group the missed events are fetched from Redis, from whichever
+    /// process the client was on; `false` is then never returned, the gap is counted
+    /// when the fetch finds one.
+    ///
+    /// ```
+    /// use galvani_realtime::{Connection, HandlerResult};
+    /// fn rejoin(conn: &Connection, seen: Option<u64>) -> HandlerResult {
+    ///     if !conn.join_after("chat:support", seen) {
+    ///         conn.send(&serde_json::json!({"type": "reload"}))?; // some were lost
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn join_after(&self, group: &str, last_event_id: Option<u64>) -> bool {
         self.enter(group, None, last_event_id)
     }
 

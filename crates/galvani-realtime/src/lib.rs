@@ -47,6 +47,8 @@ mod error;
 mod event;
 mod handshake;
 mod outbox;
+#[cfg(feature = "redis")]
+mod redis_layer;
 mod settings;
 mod socket;
 mod sse;
@@ -58,6 +60,6 @@ pub use connection::Connection;
 pub use consumer::{Consumer, Endpoint, HandlerResult, websocket};
 pub use error::Error;
 pub use event::Event;
-pub use settings::{RealtimeSettings, SlowConsumer};
+pub use settings::{LayerKind, RealtimeSettings, SlowConsumer};
 pub use sse::{SseEndpoint, SseRequest, sse};
 pub use stats::StatsSnapshot;

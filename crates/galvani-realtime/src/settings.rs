@@ -16,6 +16,17 @@ pub enum SlowConsumer {
     Drop,
 }
 
+/// Where broadcasts travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// Within this process only: the default, nothing to run beside it.
+    Memory,
+    /// Through a Redis server (`redis_url`), to every process of the site; needs the
+    /// `redis` feature.
+    Redis,
+}
+
 /// The `[apps.realtime]` section.
 ///
 /// ```
@@ -56,7 +67,20 @@ pub struct RealtimeSettings {
     /// Open connections allowed from one client address (429 beyond it).
     pub max_connections_per_client: u32,
     /// Events kept per group for clients that reconnect (`Last-Event-ID`); 0 keeps none.
+    /// On a Redis stream group this bounds the stream (roughly: Redis trims in blocks).
     pub history: usize,
+    /// Where broadcasts travel: `"memory"` (this process) or `"redis"` (every process).
+    pub layer: LayerKind,
+    /// The Redis server, for `layer = "redis"`.
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel the layer uses.
+    pub redis_prefix: String,
+    /// Groups whose events are kept in Redis Streams, so that a client that reconnects
+    /// to any process receives what it missed: names, or prefixes ending in `*`
+    /// (`"chat:*"`). Other groups are plain pub/sub, with history in each process.
+    pub stream_groups: Vec<String>,
+    /// How long a stream group's events stay in Redis after its last broadcast.
+    pub replay_window: Seconds,
 }
 
 impl Default for RealtimeSettings {
@@ -73,6 +97,30 @@ impl Default for RealtimeSettings {
             allowed_origins: Vec::new(),
             max_connections_per_client: 200,
             history: 100,
+            layer: LayerKind::Memory,
+            redis_url: "redis://127.0.0.1:6379/0".to_owned(),
+            redis_prefix: "galvani:rt:".to_owned(),
+            stream_groups: Vec::new(),
+            replay_window: Seconds::new(600),
         }
+    }
+}
+
+impl RealtimeSettings {
+    /// Whether `group`'s events go through a Redis stream (see `stream_groups`).
+    ///
+    /// ```
+    /// let mut rt = galvani_realtime::RealtimeSettings::default();
+    /// rt.stream_groups = vec!["chat:*".into(), "orders".into()];
+    /// assert!(rt.is_stream_group("chat:support") && rt.is_stream_group("orders"));
+    /// assert!(!rt.is_stream_group("orders:7") && !rt.is_stream_group("stock"));
+    /// ```
+    pub fn is_stream_group(&self, group: &str) -> bool {
+        self.stream_groups
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => group.starts_with(prefix),
+                None => group == pattern,
+            })
     }
 }

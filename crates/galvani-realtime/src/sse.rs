@@ -100,13 +100,7 @@ impl SseEndpoint {
             Err(e) => return e.into_response(),
         };
         for group in &groups {
-            if !conn.join_resuming(group, last_event_id) {
-                tracing::info!(
-                    group,
-                    last_event_id,
-                    "an SSE client missed events no longer kept"
-                );
-            }
+            conn.join_after(group, last_event_id);
         }
         let channels = conn.channels();
         channels.counters().opened();

@@ -13,6 +13,10 @@ pub(crate) struct Stats {
     disconnected_slow: AtomicU64,
     bad_messages: AtomicU64,
     refused: AtomicU64,
+    gaps: AtomicU64,
+    layer_lost: AtomicU64,
+    layer_outages: AtomicU64,
+    caught_up: AtomicU64,
 }
 
 /// A reading of the counters.
@@ -38,22 +42,46 @@ pub struct StatsSnapshot {
     pub bad_messages: u64,
     /// Handshakes refused (foreign origin, login, permission, too many connections).
     pub refused: u64,
+    /// Clients that resumed (`Last-Event-ID`) after events no longer kept.
+    pub gaps: u64,
+    /// Broadcasts the Redis layer could not pass on: other processes missed them.
+    pub layer_lost: u64,
+    /// Times the Redis layer lost its subscription (broadcasts from other processes
+    /// to pub/sub groups are missed until it is back).
+    pub layer_outages: u64,
+    /// Stream-group events fetched from Redis after an outage, that would otherwise
+    /// have been missed.
+    pub caught_up: u64,
 }
 
 macro_rules! counters {
     ($($name:ident),*) => {
         impl Stats {
-            $(pub(crate) fn $name(&self) {
+            $(#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+            pub(crate) fn $name(&self) {
                 self.$name.fetch_add(1, Ordering::Relaxed);
             })*
         }
     };
 }
-counters!(opened, dropped, disconnected_slow, bad_messages, refused);
+counters!(
+    opened,
+    dropped,
+    disconnected_slow,
+    bad_messages,
+    refused,
+    gaps,
+    layer_lost,
+    layer_outages
+);
 
 impl Stats {
     pub(crate) fn delivered(&self, n: u64) {
         self.delivered.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn caught_up(&self, n: u64) {
+        self.caught_up.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn open_changed(&self, up: bool) {
@@ -74,6 +102,10 @@ impl Stats {
             disconnected_slow: get(&self.disconnected_slow),
             bad_messages: get(&self.bad_messages),
             refused: get(&self.refused),
+            gaps: get(&self.gaps),
+            layer_lost: get(&self.layer_lost),
+            layer_outages: get(&self.layer_outages),
+            caught_up: get(&self.caught_up),
         }
     }
 }

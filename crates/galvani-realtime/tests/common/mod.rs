@@ -1,0 +1,125 @@
+//! Clients shared by the real-time tests: a WebSocket's next JSON frame or close code,
+//! and a minimal Server-Sent Events client on a raw connection.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn send(ws: &mut Ws, value: serde_json::Value) {
+    ws.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// The next JSON text frame (pings skipped), within five seconds.
+pub async fn next(ws: &mut Ws) -> serde_json::Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the connection is open")
+            .expect("a valid frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+/// Waits for the server to close `ws`; the close code, if a frame came.
+pub async fn closed(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("closed within 10 s")
+        {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        }
+    }
+}
+
+/// A minimal SSE client on a raw connection.
+pub struct Sse {
+    stream: tokio::net::TcpStream,
+    buf: String,
+}
+
+impl Sse {
+    pub async fn open(addr: SocketAddr, path: &str, last_event_id: Option<u64>) -> Sse {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let resume = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{resume}\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut sse = Sse {
+            stream,
+            buf: String::new(),
+        };
+        let head = sse.block().await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{head}"
+        );
+        sse
+    }
+
+    /// The next blank-line-separated block (the head, then events or comments).
+    pub async fn block(&mut self) -> String {
+        loop {
+            let ends = [("\n\n", 2), ("\r\n\r\n", 4)];
+            let end = ends
+                .iter()
+                .filter_map(|(sep, n)| self.buf.find(sep).map(|i| (i, *n)))
+                .min();
+            if let Some(end) = end {
+                let block = self.buf[..end.0].to_owned();
+                self.buf.drain(..end.0 + end.1);
+                return block;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = tokio::time::timeout(Duration::from_secs(5), self.stream.read(&mut chunk))
+                .await
+                .expect("SSE data within 5 s")
+                .unwrap();
+            assert!(n > 0, "the stream ended");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    }
+
+    /// The next event's id, name and data (chunk-size lines and comments skipped).
+    pub async fn next_full(&mut self) -> (u64, String, serde_json::Value) {
+        loop {
+            let block = self.block().await;
+            let (mut id, mut name, mut data) = (None, None, None);
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = line.strip_prefix("event: ") {
+                    name = Some(v.to_owned());
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data = serde_json::from_str(v).ok();
+                }
+            }
+            if let (Some(id), Some(name), Some(data)) = (id, name, data) {
+                return (id, name, data);
+            }
+        }
+    }
+
+    pub async fn next_event(&mut self) -> (String, serde_json::Value) {
+        let (_, name, data) = self.next_full().await;
+        (name, data)
+    }
+}
