@@ -91,9 +91,22 @@ impl Connection {
         self.send_text(text)
     }
 
+    /// Sends a frame as it is, text or binary, to this client alone (raw protocols;
+    /// an SSE stream cannot carry binary and skips it).
+    pub fn send_frame(&self, frame: crate::Frame) -> Result<(), Error> {
+        match frame {
+            crate::Frame::Text(text) => self.send_text(text),
+            crate::Frame::Binary(data) => self.offer(Outgoing::Binary(data)),
+        }
+    }
+
     pub(crate) fn send_text(&self, text: String) -> Result<(), Error> {
+        self.offer(Outgoing::Text(text.into()))
+    }
+
+    fn offer(&self, out: Outgoing) -> Result<(), Error> {
         let stats = self.0.channels.counters();
-        if self.0.outbox.offer(Outgoing::Text(text.into()), stats) {
+        if self.0.outbox.offer(out, stats) {
             stats.delivered(1);
             Ok(())
         } else if self.0.outbox.closing().is_closed() {
@@ -176,7 +189,7 @@ impl Connection {
 
     /// Ends the connection (WebSocket close code 1000) once what is queued is written.
     pub fn close(&self) {
-        self.0.outbox.closing().close(false);
+        self.0.outbox.close(false);
     }
 
     pub(crate) fn closing(&self) -> &Arc<crate::outbox::Closing> {

@@ -65,11 +65,46 @@ pub trait Consumer: Send + Sync + 'static {
         message: Self::Message,
     ) -> impl Future<Output = HandlerResult> + Send;
 
+    /// Sees each frame before it is parsed: return it to have text parsed into
+    /// `Message` (and binary refused, with an error frame), or `None` once the consumer
+    /// has dealt with it itself, for raw protocols. The default returns it.
+    ///
+    /// ```
+    /// use galvani_realtime::{Connection, Consumer, Frame, HandlerResult};
+    ///
+    /// /// Sends every frame back as it came (text as text, binary as binary).
+    /// struct Echo;
+    /// impl Consumer for Echo {
+    ///     type Message = ();
+    ///     async fn frame(&self, conn: &Connection, frame: Frame) -> Option<Frame> {
+    ///         let _ = conn.send_frame(frame);
+    ///         None
+    ///     }
+    ///     async fn receive(&self, _: &Connection, _: ()) -> HandlerResult {
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    fn frame(&self, conn: &Connection, frame: Frame) -> impl Future<Output = Option<Frame>> + Send {
+        let _ = conn;
+        async { Some(frame) }
+    }
+
     /// Runs once the connection has ended, before it leaves its groups.
     fn disconnect(&self, conn: &Connection) -> impl Future<Output = ()> + Send {
         let _ = conn;
         async {}
     }
+}
+
+/// A WebSocket message as it came: text or binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Frame {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(bytes::Bytes),
 }
 
 /// A WebSocket endpoint for `consumer`, to mount with `Routes::route`.
@@ -117,7 +152,7 @@ impl<C: Consumer> Endpoint<C> {
     ) -> Response {
         let (conn, rx) = match handshake.open(&self.access, self.slow_consumer).await {
             Ok(opened) => opened,
-            Err(refused) => return refused,
+            Err(refused) => return refused.into_response(),
         };
         if let Err(e) = self.consumer.connect(&conn).await {
             conn.leave_all();

@@ -16,6 +16,18 @@ pub enum Error {
     #[error("the connection is closed")]
     Closed,
 
+    /// The client's queue is full: it reads more slowly than it is sent to.
+    #[error("the client's queue is full: it is not reading")]
+    Full,
+
+    /// The client did not answer an emit's ack in time.
+    #[error("the client did not acknowledge within {0:?}")]
+    AckTimeout(std::time::Duration),
+
+    /// The client's ack could not be parsed, or the data could not be sent.
+    #[error("the client's acknowledgement is not what was expected: {0}")]
+    Ack(String),
+
     /// The project is put together in a way real-time cannot work with.
     #[error("{0}")]
     Config(String),

@@ -58,6 +58,10 @@ impl Event {
         self.data.get()
     }
 
+    pub(crate) fn raw_data(&self) -> &RawValue {
+        &self.data
+    }
+
     /// The id: larger for later events.
     pub fn id(&self) -> u64 {
         self.id

@@ -40,31 +40,66 @@ pub(crate) struct Handshake {
     pub(crate) last_event_id: Option<u64>,
 }
 
-fn refuse(status: StatusCode, message: String) -> Response {
-    ErrorReport::new(status, message).into_response()
+/// Why a handshake was refused: the HTTP answer for WebSocket and SSE, the
+/// `connect_error` message for Socket.IO.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(message: &str) -> Self {
+        tracing::error!("{message}");
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            return HttpError::internal(crate::Error::Config(self.message)).into_response();
+        }
+        ErrorReport::new(self.status, self.message).into_response()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Handshake {
-    type Rejection = Response;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        let site = SiteState::of_extensions(&parts.extensions).ok_or_else(|| {
-            HttpError::internal(crate::Error::Config(
-                "the request did not come through a Galvani site".to_owned(),
-            ))
-            .into_response()
-        })?;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
+        Handshake::of(parts)
+    }
+}
+
+impl Handshake {
+    /// Checks the request's origin and gathers who is connecting.
+    pub(crate) fn of(parts: &Parts) -> Result<Self, Refusal> {
+        let site = SiteState::of_extensions(&parts.extensions)
+            .ok_or_else(|| Refusal::config("the request did not come through a Galvani site"))?;
         let channels = site.data::<Channels>().ok_or_else(|| {
-            HttpError::internal(crate::Error::Config(
-                "real-time endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project".to_owned(),
-            ))
-            .into_response()
+            Refusal::config(
+                "real-time endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
+            )
         })?;
         let channels = (*channels).clone();
         let allowed = &channels.settings().allowed_origins;
         if let Err(message) = galvani_core::csrf::check_origin(parts, allowed) {
             channels.counters().refused();
-            return Err(refuse(StatusCode::FORBIDDEN, message));
+            return Err(Refusal::new(StatusCode::FORBIDDEN, message));
         }
         let last_event_id = parts
             .headers
@@ -78,9 +113,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Handshake {
             last_event_id,
         })
     }
-}
 
-impl Handshake {
     /// Admits the client (the endpoint's access rule, the per-client limit) and makes
     /// its connection, with a queue under the endpoint's slow-consumer policy (or the
     /// settings'), and the queue's receiving end for the transport.
@@ -88,7 +121,7 @@ impl Handshake {
         self,
         access: &Access,
         slow_consumer: Option<SlowConsumer>,
-    ) -> Result<(Connection, mpsc::Receiver<Outgoing>), Response> {
+    ) -> Result<(Connection, mpsc::Receiver<Outgoing>), Refusal> {
         let ticket = self.admit(access).await?;
         let settings = self.channels.settings();
         let policy = slow_consumer.unwrap_or(settings.slow_consumer);
@@ -101,7 +134,7 @@ impl Handshake {
     }
 
     /// Applies the endpoint's access rule and the per-client limit.
-    async fn admit(&self, access: &Access) -> Result<Option<ClientTicket>, Response> {
+    pub(crate) async fn admit(&self, access: &Access) -> Result<Option<ClientTicket>, Refusal> {
         let logged_in = self.user.as_ref().filter(|u| u.is_authenticated());
         let refused = match (access, logged_in) {
             (Access::Anyone, _) => None,
@@ -116,12 +149,18 @@ impl Handshake {
                     StatusCode::FORBIDDEN,
                     format!("You need the `{perm}` permission."),
                 )),
-                Err(e) => return Err(HttpError::internal(e).into_response()),
+                Err(e) => {
+                    tracing::error!(error = %e, "the permission check failed");
+                    return Err(Refusal::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the server could not check the permission",
+                    ));
+                }
             },
         };
         if let Some((status, message)) = refused {
             self.channels.counters().refused();
-            return Err(refuse(status, message));
+            return Err(Refusal::new(status, message));
         }
         let Some(peer) = self.peer else {
             return Ok(None);
@@ -130,7 +169,7 @@ impl Handshake {
             Some(ticket) => Ok(Some(ticket)),
             None => {
                 self.channels.counters().refused();
-                Err(refuse(
+                Err(Refusal::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
                         "Too many open connections from {}: close some, or raise `max_connections_per_client` in `[apps.realtime]`.",
@@ -142,7 +181,7 @@ impl Handshake {
     }
 
     /// The logged-in user, if any.
-    fn logged_in_user(&self) -> Option<galvani_auth::User> {
+    pub(crate) fn logged_in_user(&self) -> Option<galvani_auth::User> {
         self.user.as_ref().and_then(|u| u.user().cloned())
     }
 }

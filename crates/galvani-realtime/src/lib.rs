@@ -51,13 +51,15 @@ mod outbox;
 mod redis_layer;
 mod settings;
 mod socket;
+#[cfg(feature = "socketio")]
+pub mod socketio;
 mod sse;
 mod stats;
 
 pub use app::Realtime;
 pub use channels::Channels;
 pub use connection::Connection;
-pub use consumer::{Consumer, Endpoint, HandlerResult, websocket};
+pub use consumer::{Consumer, Endpoint, Frame, HandlerResult, websocket};
 pub use error::Error;
 pub use event::Event;
 pub use settings::{LayerKind, RealtimeSettings, SlowConsumer};

@@ -20,14 +20,32 @@ pub(crate) enum Outgoing {
     Replay(Vec<Arc<Event>>),
     /// A message for this connection alone, as JSON text.
     Text(Utf8Bytes),
+    /// A binary message for this connection alone (WebSocket; not sent on SSE).
+    Binary(bytes::Bytes),
 }
 
 /// The sending side, held by the connection and by every group it is in.
 #[derive(Clone, Debug)]
 pub(crate) struct Outbox {
-    tx: mpsc::Sender<Outgoing>,
+    sink: Sink,
     closing: Arc<Closing>,
     policy: SlowConsumer,
+}
+
+/// Where queued messages go.
+#[derive(Clone, Debug)]
+enum Sink {
+    /// The connection's own queue, written by its task (WebSocket, SSE).
+    Queue(mpsc::Sender<Outgoing>),
+    /// A Socket.IO socket, whose own bounded queue is written by socketioxide.
+    #[cfg(feature = "socketio")]
+    SocketIo(crate::socketio::Emitter),
+}
+
+/// Why a message was not queued.
+pub(crate) enum Refused {
+    Full,
+    Closed,
 }
 
 /// Set when the connection must end (too slow, or closed by the server); the
@@ -72,11 +90,21 @@ impl Outbox {
     pub(crate) fn new(capacity: usize, policy: SlowConsumer) -> (Outbox, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let outbox = Outbox {
-            tx,
+            sink: Sink::Queue(tx),
             closing: Arc::default(),
             policy,
         };
         (outbox, rx)
+    }
+
+    /// Messages emitted to a Socket.IO socket.
+    #[cfg(feature = "socketio")]
+    pub(crate) fn socketio(emitter: crate::socketio::Emitter, policy: SlowConsumer) -> Outbox {
+        Outbox {
+            sink: Sink::SocketIo(emitter),
+            closing: Arc::default(),
+            policy,
+        }
     }
 
     /// Queues `message` without waiting. A full queue applies the policy: the message
@@ -86,19 +114,36 @@ impl Outbox {
         if self.closing.is_closed() {
             return false;
         }
-        match self.tx.try_send(message) {
+        let sent = match &self.sink {
+            Sink::Queue(tx) => tx.try_send(message).map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Refused::Full,
+                mpsc::error::TrySendError::Closed(_) => Refused::Closed,
+            }),
+            #[cfg(feature = "socketio")]
+            Sink::SocketIo(emitter) => emitter.deliver(message),
+        };
+        match sent {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Full) => {
                 match self.policy {
                     SlowConsumer::Drop => stats.dropped(),
                     SlowConsumer::Disconnect => {
                         stats.disconnected_slow();
-                        self.closing.close(true);
+                        self.close(true);
                     }
                 }
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(Refused::Closed) => false,
+        }
+    }
+
+    /// Ends the connection: its task closes it (a Socket.IO socket is disconnected).
+    pub(crate) fn close(&self, slow: bool) {
+        self.closing.close(slow);
+        #[cfg(feature = "socketio")]
+        if let Sink::SocketIo(emitter) = &self.sink {
+            emitter.disconnect();
         }
     }
 

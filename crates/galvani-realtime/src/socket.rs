@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use galvani_core::error::{ClientError, HttpError};
 use http::StatusCode;
 use tokio::sync::mpsc;
 
 use crate::connection::Connection;
-use crate::consumer::Consumer;
+use crate::consumer::{Consumer, Frame};
 use crate::outbox::Outgoing;
 
 /// An error frame for the client: `{"type":"error","error":"…"}`.
@@ -36,6 +37,8 @@ enum End {
     Gone,
     /// Close with this code and reason.
     Close(u16, &'static str),
+    /// The client closed; the answering close frame waits to be flushed.
+    Replied,
 }
 
 pub(crate) async fn run<C: Consumer>(
@@ -77,21 +80,23 @@ pub(crate) async fn run<C: Consumer>(
             incoming = socket.recv() => {
                 heard = Instant::now();
                 match incoming {
-                    Some(Ok(Message::Text(text))) => receive(&*consumer, &conn, &text).await,
-                    Some(Ok(Message::Binary(_))) => {
-                        stats.bad_messages();
-                        let _ = conn.send_text(error_frame("binary messages are not accepted: send JSON text"));
+                    Some(Ok(Message::Text(text))) => {
+                        let frame = Frame::Text(text.as_str().to_owned());
+                        receive(&*consumer, &conn, frame).await;
+                    }
+                    Some(Ok(Message::Binary(data))) => {
+                        receive(&*consumer, &conn, Frame::Binary(data)).await;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | None => break End::Gone,
+                    // The reply to the client's close is queued by tungstenite: flush it.
+                    Some(Ok(Message::Close(_))) => break End::Replied,
+                    None => break End::Gone,
                     Some(Err(e)) => {
                         tracing::debug!(connection = conn.id(), error = %e, "WebSocket read failed");
-                        let too_big = e.into_inner().downcast_ref::<tungstenite::Error>()
-                            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
-                        break if too_big {
-                            End::Close(close_code::SIZE, "message too big")
-                        } else {
-                            End::Close(close_code::PROTOCOL, "")
+                        break match e.into_inner().downcast_ref::<tungstenite::Error>() {
+                            Some(tungstenite::Error::Capacity(_)) => End::Close(close_code::SIZE, "message too big"),
+                            Some(tungstenite::Error::Utf8(_)) => End::Close(close_code::INVALID, "text is not UTF-8"),
+                            _ => End::Close(close_code::PROTOCOL, ""),
                         };
                     }
                 }
@@ -112,12 +117,19 @@ pub(crate) async fn run<C: Consumer>(
             }
         }
     };
-    if let End::Close(code, reason) = end {
-        let frame = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
-        let _ = tokio::time::timeout(send_timeout, socket.send(Message::Close(Some(frame)))).await;
+    match end {
+        End::Close(code, reason) => {
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            let close = socket.send(Message::Close(Some(frame)));
+            let _ = tokio::time::timeout(send_timeout, close).await;
+        }
+        End::Replied => {
+            let _ = tokio::time::timeout(send_timeout, socket.flush()).await;
+        }
+        End::Gone => {}
     }
     drop(socket);
     consumer.disconnect(&conn).await;
@@ -125,9 +137,21 @@ pub(crate) async fn run<C: Consumer>(
     stats.open_changed(false);
 }
 
-/// Parses a client message and hands it to the consumer; errors become error frames.
-async fn receive<C: Consumer>(consumer: &C, conn: &Connection, text: &str) {
-    let message = match serde_json::from_str::<C::Message>(text) {
+/// Shows a frame to the consumer, then parses it and hands it over; errors become error
+/// frames.
+async fn receive<C: Consumer>(consumer: &C, conn: &Connection, frame: Frame) {
+    let text = match consumer.frame(conn, frame).await {
+        None => return,
+        Some(Frame::Text(text)) => text,
+        Some(Frame::Binary(_)) => {
+            conn.channels().counters().bad_messages();
+            let _ = conn.send_text(error_frame(
+                "binary messages are not accepted: send JSON text",
+            ));
+            return;
+        }
+    };
+    let message = match serde_json::from_str::<C::Message>(&text) {
         Ok(m) => m,
         Err(e) => {
             conn.channels().counters().bad_messages();
@@ -136,14 +160,19 @@ async fn receive<C: Consumer>(consumer: &C, conn: &Connection, text: &str) {
         }
     };
     if let Err(e) = consumer.receive(conn, message).await {
-        let said = match ClientError::find(&*e) {
-            Some(client) => client.message().to_owned(),
-            None => {
-                tracing::warn!(connection = conn.id(), error = %e, "a WebSocket consumer failed");
-                "the server could not handle the message".to_owned()
-            }
-        };
-        let _ = conn.send_text(error_frame(&said));
+        let _ = conn.send_text(error_frame(&said(&*e, conn.id())));
+    }
+}
+
+/// What the client is told of a handler's error: the message of a `ClientError` in its
+/// causes, or that the server failed (the details go to the log).
+pub(crate) fn said(err: &(dyn std::error::Error + 'static), connection: u64) -> String {
+    match ClientError::find(err) {
+        Some(client) => client.message().to_owned(),
+        None => {
+            tracing::warn!(connection, error = %err, "a real-time handler failed");
+            "the server could not handle the message".to_owned()
+        }
     }
 }
 
@@ -154,6 +183,7 @@ async fn write(socket: &mut WebSocket, out: Outgoing, send_timeout: std::time::D
         match out {
             Outgoing::Event(event) => socket.send(Message::Text(event.websocket_frame())).await,
             Outgoing::Text(text) => socket.send(Message::Text(text)).await,
+            Outgoing::Binary(data) => socket.send(Message::Binary(data)).await,
             Outgoing::Replay(events) => {
                 for event in events {
                     socket.send(Message::Text(event.websocket_frame())).await?;

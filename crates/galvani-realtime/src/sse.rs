@@ -86,7 +86,7 @@ impl SseEndpoint {
         let last_event_id = handshake.last_event_id;
         let (conn, rx) = match handshake.open(&self.access, self.slow_consumer).await {
             Ok(opened) => opened,
-            Err(refused) => return refused,
+            Err(refused) => return refused.into_response(),
         };
         let request = SseRequest {
             params: params
@@ -156,6 +156,8 @@ impl Stream {
                 Outgoing::Event(event) => event.sse_frame(),
                 Outgoing::Replay(events) => events.iter().flat_map(|e| e.sse_frame()).collect::<Vec<u8>>().into(),
                 Outgoing::Text(text) => Bytes::from(format!("data: {}\n\n", text.as_str())),
+                // Event streams carry text only.
+                Outgoing::Binary(_) => Bytes::new(),
             }),
             // A comment: keeps proxies from closing a quiet stream.
             _ = self.ping.tick() => Some(Bytes::from_static(b": ping\n\n")),

@@ -123,8 +123,11 @@ impl Csrf {
 
     fn check_origin(&self, headers: &HeaderMap, pending: &Pending) -> Result<(), String> {
         let own = &pending.own_origin;
-        if let Some(origin) = headers.get(ORIGIN) {
-            return origin_matches(origin, own, self.trusted.iter().map(String::as_str));
+        if headers.get(ORIGIN).is_some() {
+            // Every `Origin` must pass, should a client send two.
+            return headers.get_all(ORIGIN).iter().try_for_each(|origin| {
+                origin_matches(origin, own, self.trusted.iter().map(String::as_str))
+            });
         }
         if let Some(site) = headers.get("sec-fetch-site") {
             return match site.as_bytes() {
@@ -196,12 +199,15 @@ fn origin_matches<'t>(
 /// let foreign = client.get("/ws").header("origin", "https://evil.example").await;
 /// assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
 /// assert_eq!(client.get("/ws").await.status(), StatusCode::OK);
+/// // Two origins, one foreign: refused.
+/// let two = client.get("/ws").header("origin", "http://localhost").header("origin", "https://evil.example");
+/// assert_eq!(two.await.status(), StatusCode::FORBIDDEN);
 /// # });
 /// ```
 pub fn check_origin(parts: &http::request::Parts, extra: &[String]) -> Result<(), String> {
-    let Some(origin) = parts.headers.get(ORIGIN) else {
+    if parts.headers.get(ORIGIN).is_none() {
         return Ok(());
-    };
+    }
     let settings = crate::SiteState::of_extensions(&parts.extensions).map(|s| s.settings());
     let use_forwarded = settings.is_some_and(|s| s.security.use_x_forwarded_host);
     let head = crate::middleware::head::Head::scan(&parts.headers, None);
@@ -213,11 +219,15 @@ pub fn check_origin(parts: &http::request::Parts, extra: &[String]) -> Result<()
     };
     let own = format!("{scheme}://{}", host.unwrap_or("").to_ascii_lowercase());
     let trusted = settings.map_or(&[][..], |s| &s.csrf.trusted_origins[..]);
-    origin_matches(
-        origin,
-        &own,
-        trusted.iter().chain(extra).map(String::as_str),
-    )
+    // Every `Origin` must pass: a request with two (no browser sends that) must not
+    // pass on the good one.
+    parts.headers.get_all(ORIGIN).iter().try_for_each(|origin| {
+        origin_matches(
+            origin,
+            &own,
+            trusted.iter().chain(extra).map(String::as_str),
+        )
+    })
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {

@@ -1,0 +1,185 @@
+//! Socket.IO endpoints (feature `socketio`): Engine.IO v4 / Socket.IO v5, long-polling
+//! with upgrade to WebSocket, namespaces, acks and binary, so that the official
+//! clients connect unchanged.
+//!
+//! The protocol is socketioxide's, pinned and kept behind this module: what a project
+//! sees is [`SocketIo`], [`Namespace`] and [`Socket`]. A socket is a [`Connection`]
+//! like any other: Socket.IO rooms are Galvani groups, so `Channels::broadcast`
+//! reaches Socket.IO clients beside WebSockets and SSE streams, through the Redis layer
+//! too, with the same presence, history and slow-consumer policy.
+//!
+//! [`Connection`]: crate::Connection
+
+mod emitter;
+mod namespace;
+mod socket;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use galvani_core::SiteState;
+use galvani_core::routing::{Routes, any};
+use galvani_core::tower::ServiceExt;
+use galvani_core::tower::util::BoxCloneSyncService;
+use socketioxide::ParserConfig;
+
+/// The Engine.IO service, its types hidden.
+type Service = BoxCloneSyncService<Request, Response, std::convert::Infallible>;
+
+use crate::channels::Channels;
+use crate::settings::RealtimeSettings;
+
+pub(crate) use emitter::Emitter;
+pub use namespace::Namespace;
+pub use socket::Socket;
+
+/// A Socket.IO server: its namespaces, served at `/socket.io/` (the clients' default).
+/// Limits come from `[apps.realtime]`: `queue` (packets waiting per socket),
+/// `max_message_size` (also the long-polling payload and binary attachments),
+/// `read_buffer_size`, `ping_interval`, `idle_timeout`.
+///
+/// ```
+/// use galvani_core::prelude::*;
+/// use galvani_realtime::socketio::{Namespace, Socket, SocketIo};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Say { room: String, text: String }
+///
+/// let io = SocketIo::new().namespace(
+///     Namespace::new("/")
+///         .on_connect(async |socket: Socket| {
+///             socket.join("lobby");
+///             Ok(())
+///         })
+///         .on("say", async |socket: Socket, say: Say| {
+///             socket.channels().broadcast(&say.room, "said", &say.text)?;
+///             Ok(serde_json::json!({"ok": true})) // the ack, if the client asked for one
+///         }),
+/// );
+/// let routes = Routes::new().merge(io.routes());
+/// ```
+#[must_use]
+pub struct SocketIo {
+    path: String,
+    namespaces: Vec<Arc<Namespace>>,
+}
+
+impl Default for SocketIo {
+    fn default() -> Self {
+        SocketIo::new()
+    }
+}
+
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("path", &self.path)
+            .field(
+                "namespaces",
+                &self.namespaces.iter().map(|n| &n.path).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl SocketIo {
+    /// A server at `/socket.io/` with no namespace yet.
+    pub fn new() -> Self {
+        SocketIo {
+            path: "/socket.io/".to_owned(),
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// Serves at another path (the client's `path` option), such as `/live/`.
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = format!("/{}/", path.trim_matches('/'));
+        self
+    }
+
+    /// Adds a namespace (`"/"` is the one clients join by default).
+    pub fn namespace(mut self, namespace: Namespace) -> Self {
+        self.namespaces.push(Arc::new(namespace));
+        self
+    }
+
+    /// The route to merge into the project's. It is exempt from the CSRF check: after
+    /// the handshake (whose origin is checked), Engine.IO's requests are bound to a
+    /// session id that only the client that made the handshake knows.
+    pub fn routes(self) -> Routes {
+        let path = self.path.clone();
+        let server = Arc::new(Server {
+            io: self,
+            service: OnceLock::new(),
+        });
+        Routes::new()
+            .route(
+                &path,
+                any(move |req: Request| {
+                    let server = server.clone();
+                    async move { server.serve(req).await }
+                }),
+            )
+            .csrf_exempt()
+    }
+}
+
+/// The service, built on the first request (when the settings are known).
+struct Server {
+    io: SocketIo,
+    service: OnceLock<Service>,
+}
+
+impl Server {
+    async fn serve(&self, req: Request) -> Response {
+        let settings = SiteState::of_extensions(req.extensions())
+            .and_then(|site| site.data::<Channels>())
+            .map(|channels| channels.settings().clone());
+        let Some(settings) = settings else {
+            return crate::handshake::Refusal::config(
+                "Socket.IO endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
+            )
+            .into_response();
+        };
+        let service = self.service.get_or_init(|| self.build(&settings)).clone();
+        match service.oneshot(req).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        }
+    }
+
+    fn build(&self, settings: &RealtimeSettings) -> Service {
+        let size =
+            |b: galvani_core::settings::ByteSize| usize::try_from(b.bytes()).unwrap_or(usize::MAX);
+        let ping = settings.ping_interval.as_duration();
+        let idle = settings.idle_timeout.as_duration();
+        let max_message = size(settings.max_message_size);
+        let (service, io) = socketioxide::SocketIo::builder()
+            .req_path(self.io.path.trim_end_matches('/').to_owned())
+            .ping_interval(ping)
+            .ping_timeout(
+                idle.saturating_sub(ping)
+                    .max(std::time::Duration::from_secs(5)),
+            )
+            .max_buffer_size(settings.queue.max(1))
+            .max_payload(settings.max_message_size.bytes())
+            .ws_read_buffer_size(size(settings.read_buffer_size))
+            .ws_max_message_size(max_message)
+            .ws_max_frame_size(size(settings.max_frame_size))
+            .with_parser(
+                ParserConfig::common()
+                    .max_incoming_binary_buf_size(max_message)
+                    .max_incoming_binaries(16),
+            )
+            .build_svc();
+        for namespace in &self.io.namespaces {
+            namespace::register(&io, namespace.clone());
+        }
+        BoxCloneSyncService::new(ServiceExt::<Request>::map_response(
+            service,
+            |res: http::Response<_>| res.map(Body::new),
+        ))
+    }
+}
