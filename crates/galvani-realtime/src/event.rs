@@ -58,6 +58,7 @@ impl Event {
         self.data.get()
     }
 
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
     pub(crate) fn raw_data(&self) -> &RawValue {
         &self.data
     }

@@ -14,6 +14,7 @@ pub fn project(settings: impl galvani::IntoSettings) -> Project {
         .app(galvani::orm::Orm)
         .app(galvani::sessions::Sessions)
         .app_at("/accounts", galvani::auth::AuthApp)
+        .app(galvani::realtime::Realtime)
         .app(shop::Shop)
 }
 

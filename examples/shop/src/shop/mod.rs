@@ -1,8 +1,10 @@
 //! The `shop` app: a catalogue of products with a home page, a list and detail pages,
 //! on the ORM (`models.rs`), with demo data made on the first run (`seed.rs`), and
-//! customer accounts (`accounts.rs`: sign-up and "my orders").
+//! customer accounts (`accounts.rs`: sign-up and "my orders"), and its real-time side
+//! (`live.rs`: live stock on product pages, the support chat).
 
 mod accounts;
+pub mod live;
 pub mod models;
 mod seed;
 mod urls;
@@ -68,6 +70,14 @@ impl App for Shop {
         ctx.context_processor(galvani::templates::ContextProcessor::new(move |_| {
             context! { currency => &currency }
         }));
+        // Stock changes reach the product pages that are open.
+        let channels =
+            ctx.get::<galvani::realtime::Channels>()
+                .ok_or_else(|| galvani::Error::App {
+                    label: "shop".to_owned(),
+                    message: "the shop needs the Realtime app, installed before it".to_owned(),
+                })?;
+        live::announce_stock((*channels).clone());
         Ok(())
     }
 }

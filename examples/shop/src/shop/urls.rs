@@ -2,7 +2,9 @@
 
 use galvani::prelude::*;
 
-use super::{accounts, views};
+use galvani::realtime::websocket;
+
+use super::{accounts, live, views};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -12,6 +14,12 @@ pub fn routes() -> Routes {
         .name("product-list")
         .route("/products/{id}/", get(views::product_detail))
         .name("product-detail")
+        .route("/products/{id}/events", live::stock_events())
+        .name("product-events")
+        .route("/support/", get(live::support_page))
+        .name("support")
+        .route("/support/ws", websocket(live::SupportChat))
+        .name("support-ws")
         .route(
             "/accounts/signup/",
             get(accounts::signup_page).post(accounts::signup),
