@@ -80,6 +80,7 @@ pub mod staticfiles;
 mod suggest;
 pub mod templates;
 mod test_client;
+mod test_server;
 
 pub use app::App;
 pub use assets::Assets;
@@ -94,6 +95,7 @@ pub use templates::Template;
 /// Testing helpers.
 pub mod test {
     pub use crate::test_client::{TestClient, TestRequest, TestResponse};
+    pub use crate::test_server::TestServer;
 }
 
 /// Everything a project usually imports: `use galvani_core::prelude::*;`.

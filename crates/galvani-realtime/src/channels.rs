@@ -319,52 +319,51 @@ impl Channels {
             return true;
         };
         let mut g = lock(&group);
-        let mut complete = true;
-        #[cfg(feature = "redis")]
-        if let Some(after) = replay_after
-            && self.streamed(&name)
-            && let Some(redis) = self.redis()
-        {
-            g.members.insert(
-                id,
-                Member {
-                    outbox: outbox.clone(),
-                    presence,
-                    held: Some(Vec::new()),
-                },
-            );
-            redis.replay(self, name, id, after);
-            return true;
-        }
-        if let Some(after) = replay_after {
-            let missed: Vec<_> = g
-                .history
-                .iter()
-                .filter(|e| e.id() > after)
-                .cloned()
-                .collect();
-            let n = missed.len();
-            // One slot in the queue, however long the replay.
-            if n > 0 && outbox.offer(Outgoing::Replay(missed), &self.0.stats) {
-                self.0.stats.delivered(n as u64);
-            }
-            // An event the client had not seen was trimmed, or the id is from another
-            // run or process: what it missed cannot be told.
-            let known =
-                after >= self.0.first_event && after < self.0.next_event.load(Ordering::Relaxed);
-            complete = after >= g.evicted && known;
-            if !complete {
-                self.gap(&name, after);
-            }
-        }
+        // A stream group's missed events come from Redis, while live ones wait.
+        let from_stream = replay_after.filter(|_| self.streamed(&name));
+        let complete = match replay_after {
+            Some(after) if from_stream.is_none() => self.replay_history(&g, &name, outbox, after),
+            _ => true,
+        };
         g.members.insert(
             id,
             Member {
                 outbox: outbox.clone(),
                 presence,
-                held: None,
+                held: from_stream.map(|_| Vec::new()),
             },
         );
+        #[cfg(feature = "redis")]
+        if let Some(after) = from_stream
+            && let Some(redis) = self.redis()
+        {
+            redis.replay(self, name, id, after);
+        }
+        complete
+    }
+
+    /// Queues the events of the group's history after `after`; `false` (and a gap
+    /// counted) when some are no longer kept.
+    fn replay_history(&self, g: &Group, name: &str, outbox: &Outbox, after: u64) -> bool {
+        let missed: Vec<_> = g
+            .history
+            .iter()
+            .filter(|e| e.id() > after)
+            .cloned()
+            .collect();
+        let n = missed.len();
+        // One slot in the queue, however long the replay.
+        if n > 0 && outbox.offer(Outgoing::Replay(missed), &self.0.stats) {
+            self.0.stats.delivered(n as u64);
+        }
+        // An event the client had not seen was trimmed, or the id is from another run
+        // or process: what it missed cannot be told.
+        let known =
+            after >= self.0.first_event && after < self.0.next_event.load(Ordering::Relaxed);
+        let complete = after >= g.evicted && known;
+        if !complete {
+            self.gap(name, after);
+        }
         complete
     }
 
@@ -438,17 +437,18 @@ impl Channels {
     }
 
     /// Ends a stream group's catching up: delivers the events fetched from the stream
-    /// (`None`: the fetch failed), then the live ones that waited, each once.
+    /// (`None`: the fetch failed), then the live ones that waited, each once. A gap is
+    /// counted when the fetch failed or the stream no longer held all that was missed.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn finish_catch_up(&self, group: &str, fetched: Option<Vec<Arc<Event>>>) {
+    pub(crate) fn finish_catch_up(&self, group: &str, fetched: Option<(Vec<Arc<Event>>, bool)>) {
         let Some((_, group_ref)) = self.group(group, false) else {
             return;
         };
         let mut g = lock(&group_ref);
         let held = g.held.take().unwrap_or_default();
-        let failed = fetched.is_none();
+        let (fetched, complete) = fetched.unwrap_or_default();
         let mut caught_up = 0;
-        let fetched = fetched.unwrap_or_default().into_iter().map(|e| (e, true));
+        let fetched = fetched.into_iter().map(|e| (e, true));
         for (event, missed) in fetched.chain(held.into_iter().map(|e| (e, false))) {
             if event.id() > g.last_seen {
                 g.last_seen = event.id();
@@ -458,7 +458,7 @@ impl Channels {
         }
         drop(g);
         self.0.stats.caught_up(caught_up);
-        if failed {
+        if !complete {
             self.gap(group, 0);
         }
     }

@@ -52,6 +52,8 @@ pub(crate) struct RedisLayer {
     shared: Arc<Shared>,
     tx: mpsc::Sender<Publish>,
     rx: Mutex<Option<mpsc::Receiver<Publish>>>,
+    /// Set once the tasks run: every broadcast asks, without taking the lock.
+    started: AtomicBool,
     /// Set while the publish queue is full, so that it is logged once.
     full: Arc<AtomicBool>,
 }
@@ -103,6 +105,7 @@ impl RedisLayer {
             }),
             tx,
             rx: Mutex::new(Some(rx)),
+            started: AtomicBool::new(false),
             full: Arc::default(),
         })
     }
@@ -110,11 +113,18 @@ impl RedisLayer {
     /// Starts the publishing and listening tasks, once, when first used inside a Tokio
     /// runtime.
     pub(crate) fn start(&self, channels: &Channels) {
-        let mut rx = self.rx.lock().unwrap_or_else(PoisonError::into_inner);
-        if rx.is_none() || tokio::runtime::Handle::try_current().is_err() {
+        if self.started.load(Ordering::Acquire) || tokio::runtime::Handle::try_current().is_err() {
             return;
         }
-        let Some(rx) = rx.take() else { return };
+        let Some(rx) = self
+            .rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        self.started.store(true, Ordering::Release);
         let weak = channels.downgrade();
         tokio::spawn(publish(
             self.shared.clone(),
@@ -156,14 +166,11 @@ impl RedisLayer {
         let shared = self.shared.clone();
         let channels = channels.clone();
         tokio::spawn(async move {
-            let fetched = match shared.fetch(&group, after, true).await {
-                Ok(fetched) => Some(fetched),
-                Err(e) => {
-                    tracing::warn!(%group, "cannot fetch missed events from Redis: {e}");
-                    None
-                }
-            };
-            channels.finish_replay(&group, member, after, fetched);
+            let fetched = shared.fetch(&group, after).await;
+            if let Err(e) = &fetched {
+                tracing::warn!(%group, "cannot fetch missed events from Redis: {e}");
+            }
+            channels.finish_replay(&group, member, after, fetched.ok());
         });
     }
 }
@@ -178,22 +185,23 @@ impl Shared {
     }
 
     async fn commands(&self) -> redis::RedisResult<ConnectionManager> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT));
         self.commands
-            .get_or_try_init(|| self.client.get_connection_manager_with_config(config))
+            .get_or_try_init(|| {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(TIMEOUT))
+                    .set_response_timeout(Some(TIMEOUT));
+                self.client.get_connection_manager_with_config(config)
+            })
             .await
             .cloned()
     }
 
     /// The events of `group`'s stream after `after`, oldest first, and whether nothing
-    /// after `after` was trimmed (asked only when `check`).
+    /// after `after` was trimmed.
     async fn fetch(
         &self,
         group: &Arc<str>,
         after: u64,
-        check: bool,
     ) -> redis::RedisResult<(Vec<Arc<Event>>, bool)> {
         let mut conn = self.commands().await?;
         let key = self.stream(group);
@@ -204,13 +212,9 @@ impl Shared {
             .arg("+")
             .arg("COUNT")
             .arg(self.max_len * 2);
-        if check {
-            pipe.cmd("EVAL").arg(TRIMMED).arg(1).arg(&key);
-        } else {
-            pipe.cmd("PING");
-        }
+        pipe.cmd("EVAL").arg(TRIMMED).arg(1).arg(&key);
         let (range, trimmed): (StreamRangeReply, String) = pipe.query_async(&mut conn).await?;
-        let complete = !check || parse_id(&trimmed).is_none_or(|t| t <= after);
+        let complete = parse_id(&trimmed).is_none_or(|t| t <= after);
         let events = range
             .ids
             .into_iter()
@@ -321,23 +325,7 @@ async fn listen(shared: Arc<Shared>, channels: WeakChannels) {
         };
         delay = Duration::from_millis(100);
         if let Some(since) = lost_at.take() {
-            let before = hub.stats().caught_up;
-            for (group, after) in hub.held_groups() {
-                let fetched = match shared.fetch(&group, after, false).await {
-                    Ok((events, _)) => Some(events),
-                    Err(e) => {
-                        tracing::warn!(%group, "cannot fetch missed events from Redis: {e}");
-                        None
-                    }
-                };
-                hub.finish_catch_up(&group, fetched);
-            }
-            tracing::warn!(
-                url = %shared.url,
-                down_for = ?since.elapsed(),
-                caught_up = hub.stats().caught_up - before,
-                "the Redis channel layer is back: stream groups caught up; plain groups missed the broadcasts other processes made meanwhile"
-            );
+            catch_up(&shared, &hub, since).await;
         }
         drop(hub);
         let (mut sink, mut stream) = pubsub.split();
@@ -365,6 +353,25 @@ async fn listen(shared: Arc<Shared>, channels: WeakChannels) {
         lost(&hub, &shared, &why);
         lost_at = Some(Instant::now());
     }
+}
+
+/// Back after an outage: each stream group fetches what it missed, then releases the
+/// live events it held.
+async fn catch_up(shared: &Shared, hub: &Channels, since: Instant) {
+    let before = hub.stats().caught_up;
+    for (group, after) in hub.held_groups() {
+        let fetched = shared.fetch(&group, after).await;
+        if let Err(e) = &fetched {
+            tracing::warn!(%group, "cannot fetch missed events from Redis: {e}");
+        }
+        hub.finish_catch_up(&group, fetched.ok());
+    }
+    tracing::warn!(
+        url = %shared.url,
+        down_for = ?since.elapsed(),
+        caught_up = hub.stats().caught_up - before,
+        "the Redis channel layer is back: stream groups caught up; plain groups missed the broadcasts other processes made meanwhile"
+    );
 }
 
 /// The subscription is gone: count and log it, and make stream groups hold their

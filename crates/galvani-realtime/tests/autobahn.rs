@@ -4,13 +4,15 @@
 //!
 //! `scripts/test` installs kosoku and names it in `TEST_KOSOKU`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use galvani_core::prelude::*;
+use galvani_core::test::TestServer;
 use galvani_realtime::{Connection, Consumer, Frame, HandlerResult, Realtime, websocket};
 
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
 /// Cases in groups 1-7, 9 and 10 of the suite kosoku ships.
 const CORE_CASES: usize = 301;
 
@@ -42,24 +44,14 @@ async fn the_autobahn_core_cases_pass_against_an_echo_consumer() {
         return;
     };
     // Case group 9 sends messages and frames of up to 16 MiB.
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\nallowed_hosts = [\"127.0.0.1\"]\n[apps.realtime]\nmax_message_size = \"16MiB\"\nmax_frame_size = \"16MiB\"\nqueue = 1024\n"
-    ))
-    .unwrap();
-    let site = Project::new(settings)
+    let realtime = "max_message_size = \"16MiB\"\nmax_frame_size = \"16MiB\"\nqueue = 1024";
+    let site = Project::new(common::settings(None, realtime))
         .app(Realtime)
         .routes(Routes::new().route("/ws/echo", websocket(Echo)))
         .build()
         .unwrap();
-    let listener = galvani_core::server::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = galvani_core::server::serve(&site, listener, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let server = TestServer::start(site).await.unwrap();
+    let addr = server.addr();
 
     let reports = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("autobahn");
     let _ = std::fs::remove_dir_all(&reports);

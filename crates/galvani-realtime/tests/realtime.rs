@@ -8,20 +8,16 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use galvani_core::prelude::*;
-use galvani_core::test::TestClient;
-use galvani_orm::prelude::*;
+use galvani_core::test::{TestClient, TestServer};
 use galvani_orm::testing::TestDb;
 mod common;
 
-use common::{Sse, Ws, closed, next, send};
+use common::{Joins, Sse, Ws, ada_cookie, closed, db_with_ada, login, next, send, settings};
 use galvani_realtime::{
     Channels, Connection, Consumer, HandlerResult, Realtime, SlowConsumer, sse, websocket,
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
-
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
-const PASSWORD: &str = "correct horse battery";
 
 #[derive(serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -60,63 +56,22 @@ impl Consumer for Chat {
     }
 }
 
-/// Joins the `flood` group at once, to be sent more than it reads.
-struct Flooded;
-
-impl Consumer for Flooded {
-    type Message = serde_json::Value;
-
-    async fn connect(&self, conn: &Connection) -> HandlerResult {
-        conn.join("flood");
-        Ok(())
-    }
-
-    async fn receive(&self, _: &Connection, _: serde_json::Value) -> HandlerResult {
-        Ok(())
-    }
-}
-
 async fn announce(channels: Channels, Path(room): Path<String>) -> HttpResult<&'static str> {
     channels.broadcast(&room, "news", &serde_json::json!({"from": "server"}))?;
     Ok("sent")
-}
-
-#[derive(serde::Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-async fn login(auth: galvani_auth::Auth, Form(c): Form<Credentials>) -> HttpResult<StatusCode> {
-    match auth.authenticate(&c.username, &c.password).await? {
-        Some(user) => {
-            auth.login(&user).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        None => Ok(StatusCode::UNAUTHORIZED),
-    }
 }
 
 struct Server {
     addr: SocketAddr,
     client: TestClient,
     channels: Channels,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: TestServer,
     _db: TestDb,
 }
 
 async fn start(realtime: &str) -> Server {
-    let db = TestDb::sqlite().await.unwrap();
-    db.migrate().await.unwrap();
-    let mut ada = galvani_auth::User::new("ada", "ada@example.com");
-    ada.set_password(PASSWORD);
-    ada.save(&db.db).await.unwrap();
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\n[database]\nurl = \"{}\"\n[apps.realtime]\n{realtime}\n",
-        db.url
-    ))
-    .unwrap();
-    let site = Project::new(settings)
+    let db = db_with_ada().await;
+    let site = Project::new(settings(Some(&db.url), realtime))
         .app(galvani_orm::Orm)
         .app(galvani_sessions::Sessions)
         .app(galvani_auth::AuthApp)
@@ -131,10 +86,10 @@ async fn start(realtime: &str) -> Server {
                     "/ws/staff",
                     websocket(Chat).permission_required("auth.view_user"),
                 )
-                .route("/ws/flood", websocket(Flooded))
+                .route("/ws/flood", websocket(Joins("flood")))
                 .route(
                     "/ws/flood-volatile",
-                    websocket(Flooded).slow_consumer(SlowConsumer::Drop),
+                    websocket(Joins("flood")).slow_consumer(SlowConsumer::Drop),
                 )
                 .route(
                     "/rooms/{room}/events",
@@ -144,21 +99,12 @@ async fn start(realtime: &str) -> Server {
         .build()
         .unwrap();
     let channels = (*site.state().data::<Channels>().unwrap()).clone();
-    let listener = galvani_core::server::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = site.clone();
-    tokio::spawn(async move {
-        let _ = galvani_core::server::serve(&served, listener, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let server = TestServer::start(site.clone()).await.unwrap();
     Server {
-        addr,
+        addr: server.addr(),
         client: TestClient::from_site(site),
         channels,
-        _stop: stop,
+        _server: server,
         _db: db,
     }
 }
@@ -184,13 +130,7 @@ impl Server {
 
     /// The session cookie of a logged-in `ada`, as a `Cookie` header value.
     async fn ada_cookie(&self) -> String {
-        let res = self
-            .client
-            .post("/login")
-            .form(&[("username", "ada"), ("password", PASSWORD)])
-            .await;
-        assert_eq!(res.status(), StatusCode::NO_CONTENT);
-        format!("sessionid={}", self.client.cookie("sessionid").unwrap())
+        ada_cookie(&self.client).await
     }
 
     fn origin(&self) -> String {

@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use common::{Sse, Ws, send};
 use galvani_core::prelude::*;
+use galvani_core::test::TestServer;
 use galvani_realtime::{Channels, Connection, Consumer, HandlerResult, Realtime, sse, websocket};
-
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
 
 /// Broadcasts what it is sent: `{"group": …, "event": …, "data": …}`.
 struct Relay;
@@ -40,11 +39,10 @@ impl Consumer for Relay {
 }
 
 fn site(redis_url: &str, prefix: &str) -> Site {
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\nallowed_hosts = [\"127.0.0.1\"]\n[apps.realtime]\nlayer = \"redis\"\nredis_url = \"{redis_url}\"\nredis_prefix = \"{prefix}\"\nstream_groups = [\"chat:*\"]\nhistory = 50\n"
-    ))
-    .unwrap();
-    Project::new(settings)
+    let realtime = format!(
+        "layer = \"redis\"\nredis_url = \"{redis_url}\"\nredis_prefix = \"{prefix}\"\nstream_groups = [\"chat:*\"]\nhistory = 50"
+    );
+    Project::new(common::settings(None, &realtime))
         .app(Realtime)
         .routes(Routes::new().route("/ws", websocket(Relay)).route(
             "/events/{group}",
@@ -54,20 +52,6 @@ fn site(redis_url: &str, prefix: &str) -> Site {
         .unwrap()
 }
 
-/// Serves `site` on a free port; the address, and the sender that stops it.
-async fn serve(site: Site) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = galvani_core::server::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = galvani_core::server::serve(&site, listener, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
-    (addr, stop)
-}
-
 #[test]
 fn serve_as_a_child_process() {
     let Ok(config) = std::env::var("GALVANI_RT_CHILD") else {
@@ -75,8 +59,8 @@ fn serve_as_a_child_process() {
     };
     let (url, prefix) = config.split_once(' ').unwrap();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let (addr, _stop) = serve(site(url, prefix)).await;
-        println!("LISTENING {addr}");
+        let server = TestServer::start(site(url, prefix)).await.unwrap();
+        println!("LISTENING {}", server.addr());
         std::future::pending::<()>().await;
     });
 }
@@ -341,8 +325,11 @@ async fn redis_going_away_is_survived_reported_and_stream_groups_catch_up() {
     let prefix = prefix("outage");
     let (a, b) = (site(&redis.url(), &prefix), site(&redis.url(), &prefix));
     let channels_b = (*b.state().data::<Channels>().unwrap()).clone();
-    let (addr_a, _stop_a) = serve(a).await;
-    let (addr_b, _stop_b) = serve(b).await;
+    let (server_a, server_b) = (
+        TestServer::start(a).await.unwrap(),
+        TestServer::start(b).await.unwrap(),
+    );
+    let (addr_a, addr_b) = (server_a.addr(), server_b.addr());
     let mut sender = tokio_tungstenite::connect_async(format!("ws://{addr_a}/ws"))
         .await
         .unwrap()

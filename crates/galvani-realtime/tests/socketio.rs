@@ -12,18 +12,16 @@
 
 mod common;
 
+use common::{Joins, ada_cookie, db_with_ada, login, settings};
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use galvani_core::prelude::*;
-use galvani_core::test::TestClient;
-use galvani_orm::prelude::*;
+use galvani_core::test::{TestClient, TestServer};
 use galvani_orm::testing::TestDb;
 use galvani_realtime::socketio::{Namespace, Socket, SocketIo};
-use galvani_realtime::{Channels, Connection, Consumer, HandlerResult, Realtime, sse, websocket};
-
-const SECRET: &str = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
-const PASSWORD: &str = "correct horse battery";
+use galvani_realtime::{Channels, Realtime, sse, websocket};
 
 #[derive(serde::Deserialize, serde::Serialize)]
 struct Echo {
@@ -91,58 +89,17 @@ fn namespaces() -> SocketIo {
         ))
 }
 
-/// A plain WebSocket in the `lobby` group, to show that one broadcast reaches all.
-struct Lobby;
-
-impl Consumer for Lobby {
-    type Message = serde_json::Value;
-
-    async fn connect(&self, conn: &Connection) -> HandlerResult {
-        conn.join("lobby");
-        Ok(())
-    }
-
-    async fn receive(&self, _: &Connection, _: serde_json::Value) -> HandlerResult {
-        Ok(())
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-async fn login(auth: galvani_auth::Auth, Form(c): Form<Credentials>) -> HttpResult<StatusCode> {
-    match auth.authenticate(&c.username, &c.password).await? {
-        Some(user) => {
-            auth.login(&user).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        None => Ok(StatusCode::UNAUTHORIZED),
-    }
-}
-
 struct Server {
     url: String,
     cookie: String,
     channels: Channels,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: TestServer,
     _db: TestDb,
 }
 
 async fn start() -> Server {
-    let db = TestDb::sqlite().await.unwrap();
-    db.migrate().await.unwrap();
-    let mut ada = galvani_auth::User::new("ada", "ada@example.com");
-    ada.set_password(PASSWORD);
-    ada.save(&db.db).await.unwrap();
-    let settings = Settings::from_toml(&format!(
-        "secret_key = \"{SECRET}\"\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\n[database]\nurl = \"{}\"\n[apps.realtime]\nmax_connections_per_client = 1000\n",
-        db.url
-    ))
-    .unwrap();
-    let site = Project::new(settings)
+    let db = db_with_ada().await;
+    let site = Project::new(settings(Some(&db.url), "max_connections_per_client = 1000"))
         .app(galvani_orm::Orm)
         .app(galvani_sessions::Sessions)
         .app(galvani_auth::AuthApp)
@@ -150,7 +107,7 @@ async fn start() -> Server {
         .routes(
             Routes::new()
                 .route("/login", post(login))
-                .route("/ws/lobby", websocket(Lobby))
+                .route("/ws/lobby", websocket(Joins("lobby")))
                 .route(
                     "/events/{group}",
                     sse(|req| Ok(vec![req.param("group").unwrap_or_default().to_owned()])),
@@ -160,27 +117,13 @@ async fn start() -> Server {
         .build()
         .unwrap();
     let channels = (*site.state().data::<Channels>().unwrap()).clone();
-    let client = TestClient::from_site(site.clone());
-    let res = client
-        .post("/login")
-        .form(&[("username", "ada"), ("password", PASSWORD)])
-        .await;
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let cookie = format!("sessionid={}", client.cookie("sessionid").unwrap());
-    let listener = galvani_core::server::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = galvani_core::server::serve(&site, listener, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let cookie = ada_cookie(&TestClient::from_site(site.clone())).await;
+    let server = TestServer::start(site).await.unwrap();
     Server {
-        url: format!("http://{addr}"),
+        url: server.url(""),
         cookie,
         channels,
-        _stop: stop,
+        _server: server,
         _db: db,
     }
 }

@@ -2,13 +2,15 @@
 //! page's event stream once committed (never when rolled back), on SQLite and
 //! PostgreSQL; the support chat room shows who is there and carries what they say.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use galvani::Settings;
 use galvani::orm::prelude::*;
 use galvani::orm::testing::TestDb;
+use galvani::test::TestServer;
 use shop::shop::Product;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -16,35 +18,20 @@ use tokio_tungstenite::tungstenite::Message;
 struct Server {
     addr: SocketAddr,
     test: TestDb,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: TestServer,
 }
 
 async fn serve(test: TestDb) -> Server {
-    test.migrate().await.unwrap();
-    shop::shop::prepare(&test.db).await.unwrap();
-    let settings = Settings::loader()
-        .optional_file(concat!(env!("CARGO_MANIFEST_DIR"), "/galvani.toml"))
-        .profile("dev")
-        .env([("GALVANI_DATABASE__URL", test.url.as_str())])
-        .load()
-        .unwrap();
+    let settings = common::prepare(&test, "dev", &[]).await;
     let site = shop::project(settings)
         .data(test.db.clone())
         .build()
         .unwrap();
-    let listener = galvani::server::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = galvani::server::serve(&site, listener, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let server = TestServer::start(site).await.unwrap();
     Server {
-        addr,
+        addr: server.addr(),
         test,
-        _stop: stop,
+        _server: server,
     }
 }
 

@@ -126,7 +126,8 @@ impl SocketIo {
     }
 }
 
-/// The service, built on the first request (when the settings are known).
+/// The service, built on the first request (when the settings are known); later
+/// requests go straight to it.
 struct Server {
     io: SocketIo,
     service: OnceLock<Service>,
@@ -134,16 +135,22 @@ struct Server {
 
 impl Server {
     async fn serve(&self, req: Request) -> Response {
-        let settings = SiteState::of_extensions(req.extensions())
-            .and_then(|site| site.data::<Channels>())
-            .map(|channels| channels.settings().clone());
-        let Some(settings) = settings else {
-            return crate::handshake::Refusal::config(
-                "Socket.IO endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
-            )
-            .into_response();
+        let service = match self.service.get() {
+            Some(service) => service.clone(),
+            None => {
+                let channels = SiteState::of_extensions(req.extensions())
+                    .and_then(|site| site.data::<Channels>());
+                let Some(channels) = channels else {
+                    return crate::handshake::Refusal::config(
+                        "Socket.IO endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
+                    )
+                    .into_response();
+                };
+                self.service
+                    .get_or_init(|| self.build(channels.settings()))
+                    .clone()
+            }
         };
-        let service = self.service.get_or_init(|| self.build(&settings)).clone();
         match service.oneshot(req).await {
             Ok(res) => res,
             Err(never) => match never {},

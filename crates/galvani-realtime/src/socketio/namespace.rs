@@ -84,7 +84,7 @@ impl Namespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        self.connect = Some(Arc::new(move |socket| Box::pin(hook(socket))));
+        self.connect = Some(boxed(hook));
         self
     }
 
@@ -94,7 +94,7 @@ impl Namespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + Send + 'static,
     {
-        self.disconnect = Some(Arc::new(move |socket| Box::pin(hook(socket))));
+        self.disconnect = Some(boxed(hook));
         self
     }
 
@@ -110,38 +110,56 @@ impl Namespace {
         let name: Arc<str> = event.into();
         self.events
             .push(Arc::new(move |s: &RawSocket<LocalAdapter>| {
-                let handler = handler.clone();
-                let name = name.clone();
+                let (handler, name) = (handler.clone(), name.clone());
                 s.on(
-                    name.to_string(),
-                    move |s: SocketRef, wants: AckWanted, ack: AckSender, TryData::<T>(data)| {
-                        let handler = handler.clone();
-                        let name = name.clone();
-                        async move {
-                            let Some(socket) = Socket::of(&s) else { return };
-                            let answer = match data {
-                                Ok(data) => handler(socket.clone(), data)
-                                    .await
-                                    .map_err(|e| crate::socket::said(&*e, socket.id())),
-                                Err(e) => {
-                                    socket.channels().counters().bad_messages();
-                                    Err(format!("the data of `{name}` is not valid: {e}"))
-                                }
-                            };
-                            match answer {
-                                Ok(reply) if wants.0 => {
-                                    let _ = ack.send(&reply);
-                                }
-                                Ok(_) => {}
-                                Err(error) => {
-                                    socket.answer_error(&name, &error, wants.0.then_some(ack))
-                                }
-                            }
-                        }
-                    },
-                );
+                name.to_string(),
+                move |s: SocketRef, wants: AckWanted, ack: AckSender, TryData::<T>(data)| {
+                    let (handler, name) = (handler.clone(), name.clone());
+                    async move { answer(&*handler, &name, &s, wants.0.then_some(ack), data).await }
+                },
+            );
             }));
         self
+    }
+}
+
+fn boxed<F, Fut>(hook: F) -> Hook
+where
+    F: Fn(Socket) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    Arc::new(move |socket| Box::pin(hook(socket)))
+}
+
+/// Runs an event's handler on its parsed data and answers: the handler's value as the
+/// ack (when `ack` is there), an error as the ack or an `error` event.
+async fn answer<T, R, F, Fut>(
+    handler: &F,
+    event: &str,
+    s: &SocketRef,
+    ack: Option<AckSender>,
+    data: Result<T, socketioxide::ParserError>,
+) where
+    R: Serialize,
+    F: Fn(Socket, T) -> Fut,
+    Fut: Future<Output = Result<R, Box<dyn std::error::Error + Send + Sync>>>,
+{
+    let Some(socket) = Socket::of(s) else { return };
+    let answer = match data {
+        Ok(data) => handler(socket.clone(), data)
+            .await
+            .map_err(|e| crate::socket::said(&*e, socket.id())),
+        Err(e) => {
+            socket.channels().counters().bad_messages();
+            Err(format!("the data of `{event}` is not valid: {e}"))
+        }
+    };
+    match (answer, ack) {
+        (Ok(reply), Some(ack)) => {
+            let _ = ack.send(&reply);
+        }
+        (Ok(_), None) => {}
+        (Err(error), ack) => socket.answer_error(event, &error, ack),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Clients shared by the real-time tests: a WebSocket's next JSON frame or close code,
-//! and a minimal Server-Sent Events client on a raw connection.
+//! What the real-time tests share: their settings, a database with the user `ada` and
+//! a login view for her, a WebSocket's next JSON frame or close code, and a minimal
+//! Server-Sent Events client on a raw connection.
 
 #![allow(dead_code)]
 
@@ -7,8 +8,81 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use galvani_core::prelude::*;
+use galvani_core::test::TestClient;
+use galvani_orm::prelude::*;
+use galvani_orm::testing::TestDb;
+use galvani_realtime::{Connection, Consumer, HandlerResult};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
+
+/// A WebSocket consumer that joins its group at once and ignores what it is sent.
+pub struct Joins(pub &'static str);
+
+impl Consumer for Joins {
+    type Message = serde_json::Value;
+
+    async fn connect(&self, conn: &Connection) -> HandlerResult {
+        conn.join(self.0);
+        Ok(())
+    }
+
+    async fn receive(&self, _: &Connection, _: serde_json::Value) -> HandlerResult {
+        Ok(())
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A test site's settings: on `database` (if any), with `realtime` as the
+/// `[apps.realtime]` section.
+pub fn settings(database: Option<&str>, realtime: &str) -> Settings {
+    let secret = "Zq3v9LkT0pWmX2bR8sYcN5dJ7hF4gA6eU1iO-oP_lK9jH3gF2dS";
+    let database = database.map_or(String::new(), |url| {
+        format!("[database]\nurl = \"{url}\"\n")
+    });
+    Settings::from_toml(&format!(
+        "secret_key = \"{secret}\"\nallowed_hosts = [\"127.0.0.1\", \"localhost\"]\n{database}[apps.realtime]\n{realtime}\n"
+    ))
+    .unwrap()
+}
+
+/// A migrated SQLite database with the user `ada` (password [`PASSWORD`]).
+pub async fn db_with_ada() -> TestDb {
+    let db = TestDb::sqlite().await.unwrap();
+    db.migrate().await.unwrap();
+    let mut ada = galvani_auth::User::new("ada", "ada@example.com");
+    ada.set_password(PASSWORD);
+    ada.save(&db.db).await.unwrap();
+    db
+}
+
+#[derive(serde::Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`: 204 when the credentials are right.
+pub async fn login(auth: galvani_auth::Auth, Form(c): Form<Credentials>) -> HttpResult<StatusCode> {
+    match auth.authenticate(&c.username, &c.password).await? {
+        Some(user) => {
+            auth.login(&user).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        None => Ok(StatusCode::UNAUTHORIZED),
+    }
+}
+
+/// Logs `ada` in through `/login`; her session cookie, as a `Cookie` header value.
+pub async fn ada_cookie(client: &TestClient) -> String {
+    let res = client
+        .post("/login")
+        .form(&[("username", "ada"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    format!("sessionid={}", client.cookie("sessionid").unwrap())
+}
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

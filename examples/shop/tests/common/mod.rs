@@ -20,19 +20,25 @@ impl std::ops::Deref for Shop {
 }
 
 pub async fn on(test: TestDb, profile: &str, env: &[(&str, &str)]) -> Shop {
+    let settings = prepare(&test, profile, env).await;
+    // The test's own pool, so queries can be counted.
+    let client = TestClient::new(shop::project(settings).data(test.db.clone()));
+    Shop { client, test }
+}
+
+/// Migrates `test` and makes the demo data; the shop's settings for it, under
+/// `profile` with the extra environment `env`.
+pub async fn prepare(test: &TestDb, profile: &str, env: &[(&str, &str)]) -> Settings {
     test.migrate().await.expect("the shop's migrations");
     shop::shop::prepare(&test.db).await.expect("the demo data");
     let mut vars = vec![("GALVANI_DATABASE__URL", test.url.as_str())];
     vars.extend_from_slice(env);
-    let settings = Settings::loader()
+    Settings::loader()
         .optional_file(concat!(env!("CARGO_MANIFEST_DIR"), "/galvani.toml"))
         .profile(profile)
         .env(vars)
         .load()
-        .expect("the shop's settings load");
-    // The test's own pool, so queries can be counted.
-    let client = TestClient::new(shop::project(settings).data(test.db.clone()));
-    Shop { client, test }
+        .expect("the shop's settings load")
 }
 
 pub async fn dev() -> Shop {
