@@ -36,7 +36,7 @@ pub enum LayerKind {
 /// let rt: galvani_realtime::RealtimeSettings = settings.app("realtime").unwrap();
 /// assert_eq!(rt.queue, 16);
 /// assert_eq!(rt.slow_consumer, galvani_realtime::SlowConsumer::Drop);
-/// assert_eq!(rt.read_buffer_size.bytes(), 4096);
+/// assert_eq!(rt.read_buffer_size.bytes(), 1024);
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -49,8 +49,11 @@ pub struct RealtimeSettings {
     pub max_message_size: ByteSize,
     /// The largest WebSocket frame a client may send, in bytes.
     pub max_frame_size: ByteSize,
-    /// Bytes read from the socket at a time. Small keeps idle connections cheap
-    /// (4 KiB: about 7 KB per idle WebSocket; axum's default 128 KiB: about 138 KB).
+    /// Bytes read from the socket at a time, held by every WebSocket for its whole
+    /// life. Small keeps idle connections cheap (measured in `docs/benchmarks.md`:
+    /// 1 KiB, about 6 KB per idle WebSocket and 20 KB per idle Socket.IO client; 4 KiB,
+    /// 9 and 23 KB; axum's default 128 KiB, about 138 KB), at the price of one read
+    /// per KiB of a large incoming message: raise it where clients send large ones.
     pub read_buffer_size: ByteSize,
     /// How often the server pings a WebSocket (and comments on an SSE stream) so that
     /// proxies keep it open and dead peers are found.
@@ -90,7 +93,7 @@ impl Default for RealtimeSettings {
             slow_consumer: SlowConsumer::Disconnect,
             max_message_size: ByteSize::new(64 * 1024),
             max_frame_size: ByteSize::new(64 * 1024),
-            read_buffer_size: ByteSize::new(4096),
+            read_buffer_size: ByteSize::new(1024),
             ping_interval: Seconds::new(25),
             idle_timeout: Seconds::new(60),
             send_timeout: Seconds::new(10),

@@ -126,6 +126,23 @@ impl SocketIo {
     }
 }
 
+/// The request with its URI and header values copied out of the connection's read
+/// buffer. hyper parses them as slices of that buffer (16 KiB), and Engine.IO keeps
+/// the handshake's request for the whole life of its session: without the copy, every
+/// idle Socket.IO connection would hold the buffer (about 16 KB of its 30).
+fn detached(mut req: Request) -> Request {
+    if let Ok(uri) = http::Uri::try_from(req.uri().to_string()) {
+        *req.uri_mut() = uri;
+    }
+    for value in req.headers_mut().values_mut() {
+        if let Ok(mut copy) = http::HeaderValue::from_bytes(value.as_bytes()) {
+            copy.set_sensitive(value.is_sensitive());
+            *value = copy;
+        }
+    }
+    req
+}
+
 /// The service, built on the first request (when the settings are known); later
 /// requests go straight to it.
 struct Server {
@@ -151,7 +168,7 @@ impl Server {
                     .clone()
             }
         };
-        match service.oneshot(req).await {
+        match service.oneshot(detached(req)).await {
             Ok(res) => res,
             Err(never) => match never {},
         }
