@@ -192,6 +192,13 @@ impl Connection {
         self.0.outbox.close(false);
     }
 
+    /// A message for this connection alone found its queue full (a Socket.IO ack, sent
+    /// by socketioxide itself): the slow-consumer policy applies as to any other.
+    #[cfg(feature = "socketio")]
+    pub(crate) fn queue_full(&self) {
+        self.0.outbox.full(self.0.channels.counters());
+    }
+
     pub(crate) fn closing(&self) -> &Arc<crate::outbox::Closing> {
         self.0.outbox.closing()
     }

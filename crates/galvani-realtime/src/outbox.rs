@@ -125,16 +125,22 @@ impl Outbox {
         match sent {
             Ok(()) => true,
             Err(Refused::Full) => {
-                match self.policy {
-                    SlowConsumer::Drop => stats.dropped(),
-                    SlowConsumer::Disconnect => {
-                        stats.disconnected_slow();
-                        self.close(true);
-                    }
-                }
+                self.full(stats);
                 false
             }
             Err(Refused::Closed) => false,
+        }
+    }
+
+    /// Applies the slow-consumer policy to a message that found the queue full: it is
+    /// dropped and counted, or the connection is closed.
+    pub(crate) fn full(&self, stats: &Stats) {
+        match self.policy {
+            SlowConsumer::Drop => stats.dropped(),
+            SlowConsumer::Disconnect => {
+                stats.disconnected_slow();
+                self.close(true);
+            }
         }
     }
 

@@ -10,7 +10,11 @@ use socketioxide::handler::FromConnectParts;
 use socketioxide::socket::Socket as RawSocket;
 use socketioxide::{SendError, SocketError};
 
+use crate::connection::Connection;
 use crate::outbox::{Outgoing, Refused};
+
+/// How often a slow socket's disconnect is tried again while its queue is full.
+const RETRY_DISCONNECT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The socket, held weakly: the socket keeps its connection (in its extensions), and
 /// the connection's groups keep this.
@@ -53,14 +57,30 @@ impl Emitter {
         }
     }
 
-    /// Disconnects the socket, from a task of its own: this runs under a group's lock,
-    /// and the disconnect handler leaves the groups.
+    /// Disconnects the socket, from a task of its own (this runs under a group's lock).
+    ///
+    /// It leaves its groups at once, as it is sent nothing more. socketioxide refuses to
+    /// disconnect a socket whose queue is full, which is when a slow one is disconnected:
+    /// the disconnect is tried again until there is room for it, and a client that never
+    /// reads is cut by Engine.IO's heartbeat, whose ping cannot be queued either, within
+    /// `ping_interval`. Its queue is bounded meanwhile.
     pub(crate) fn disconnect(&self) {
-        if let Some(socket) = self.0.upgrade() {
-            tokio::spawn(async move {
-                let _ = socket.disconnect();
-            });
-        }
+        let Some(socket) = self.0.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            if let Some(conn) = socket.extensions.get::<Connection>() {
+                conn.leave_all();
+            }
+            while socket.connected() {
+                match socket.clone().disconnect() {
+                    Err(SocketError::InternalChannelFull) => {
+                        tokio::time::sleep(RETRY_DISCONNECT).await;
+                    }
+                    _ => break,
+                }
+            }
+        });
     }
 }
 

@@ -207,3 +207,42 @@ impl Server {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detached_request_holds_nothing_of_the_connections_read_buffer() {
+        // As hyper parses them: the URI and header values are slices of one buffer.
+        let path = "/socket.io/?EIO=4&transport=websocket";
+        let mut raw = path.as_bytes().to_vec();
+        raw.resize(16 * 1024, b'a');
+        let buffer = bytes::Bytes::from(raw);
+        let within = |p: *const u8| buffer.as_ptr_range().contains(&p);
+        let a = path.len();
+        let mut secret = http::HeaderValue::from_maybe_shared(buffer.slice(a..a + 12)).unwrap();
+        secret.set_sensitive(true);
+        let req = Request::builder()
+            .uri(http::Uri::from_maybe_shared(buffer.slice(0..a)).unwrap())
+            .header("cookie", secret)
+            .header(
+                "origin",
+                http::HeaderValue::from_maybe_shared(buffer.slice(a..a + 10)).unwrap(),
+            )
+            .body(Body::empty())
+            .unwrap();
+        assert!(within(req.headers()["cookie"].as_bytes().as_ptr()));
+        assert!(within(req.uri().path().as_ptr()));
+
+        let req = detached(req);
+        assert_eq!(req.uri(), path);
+        assert_eq!(req.headers()["cookie"], "a".repeat(12));
+        assert!(req.headers()["cookie"].is_sensitive());
+        assert_eq!(req.headers()["origin"], "a".repeat(10));
+        for value in req.headers().values() {
+            assert!(!within(value.as_bytes().as_ptr()));
+        }
+        assert!(!within(req.uri().path().as_ptr()));
+    }
+}

@@ -155,9 +155,7 @@ async fn answer<T, R, F, Fut>(
         }
     };
     match (answer, ack) {
-        (Ok(reply), Some(ack)) => {
-            let _ = ack.send(&reply);
-        }
+        (Ok(reply), Some(ack)) => socket.answered(ack.send(&reply)),
         (Ok(_), None) => {}
         (Err(error), ack) => socket.answer_error(event, &error, ack),
     }

@@ -99,21 +99,22 @@ impl Socket {
     /// as an `error` event.
     pub(super) fn answer_error(&self, event: &str, error: &str, ack: Option<AckSender>) {
         let sent = match ack {
-            Some(ack) => ack.send(&serde_json::json!({ "error": error })).is_ok(),
-            None => self
-                .raw
-                .emit(
-                    "error",
-                    &serde_json::json!({ "event": event, "error": error }),
-                )
-                .is_ok(),
+            Some(ack) => ack.send(&serde_json::json!({ "error": error })),
+            None => self.raw.emit(
+                "error",
+                &serde_json::json!({ "event": event, "error": error }),
+            ),
         };
-        if !sent {
-            tracing::debug!(
-                event,
-                error,
-                "an error answer could not be sent to a Socket.IO client"
-            );
+        self.answered(sent);
+    }
+
+    /// Accounts for an answer (ack or error event) socketioxide could not queue: a full
+    /// queue applies the slow-consumer policy, like any message that finds it full.
+    pub(super) fn answered(&self, sent: Result<(), SendError>) {
+        match sent {
+            Ok(()) => {}
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => self.conn.queue_full(),
+            Err(e) => tracing::debug!("an answer could not be sent to a Socket.IO client: {e}"),
         }
     }
 }
