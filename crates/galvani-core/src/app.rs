@@ -145,6 +145,7 @@ pub struct ReadyContext<'a> {
     pub(crate) data: &'a mut DataMap,
     pub(crate) processors: &'a mut Vec<ContextProcessor>,
     pub(crate) wraps: &'a mut Vec<crate::middleware::Wrap>,
+    pub(crate) collectors: &'a mut Vec<crate::metrics::Collector>,
 }
 
 impl ReadyContext<'_> {
@@ -167,6 +168,34 @@ impl ReadyContext<'_> {
     /// Adds values to every template's context (see [`ContextProcessor`]).
     pub fn context_processor(&mut self, processor: ContextProcessor) {
         self.processors.push(processor);
+    }
+
+    /// Registers a function that copies counters the app keeps itself into the
+    /// [`metrics`](crate::metrics) recorder (with `counter!(..).absolute(n)`,
+    /// `gauge!(..).set(n)`), run just before each scrape of `[metrics]`'s endpoint: the
+    /// app's hot paths then pay nothing for being measured.
+    ///
+    /// ```
+    /// use galvani_core::app::{App, ReadyContext};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// struct Orders(Arc<AtomicU64>);
+    ///
+    /// impl App for Orders {
+    ///     fn label(&self) -> &'static str { "orders" }
+    ///     fn ready(&self, ctx: &mut ReadyContext<'_>) -> Result<(), galvani_core::Error> {
+    ///         let placed = self.0.clone();
+    ///         ctx.metrics(move || {
+    ///             let n = placed.load(Ordering::Relaxed);
+    ///             galvani_core::metrics::counter!("shop_orders_placed_total").absolute(n);
+    ///         });
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn metrics(&mut self, collect: impl Fn() + Send + Sync + 'static) {
+        self.collectors.push(std::sync::Arc::new(collect));
     }
 
     /// Adds a tower layer around every request, like [`Project::layer`](crate::Project::layer).

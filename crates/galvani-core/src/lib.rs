@@ -69,6 +69,7 @@ pub mod forms;
 pub mod log;
 pub mod mail;
 pub mod messages;
+pub mod metrics;
 pub mod middleware;
 mod project;
 pub mod routing;

@@ -169,6 +169,11 @@ impl Project {
         }
         let mut processors = self.processors;
         let mut wraps = Vec::new();
+        let mut collectors = Vec::new();
+        if settings.metrics.enabled {
+            // Before the apps describe their metrics to it.
+            crate::metrics::recorder()?;
+        }
         for app in &apps {
             if let Some(spec) = app.settings() {
                 (spec.load)(&settings, app.label(), &mut data)?;
@@ -178,8 +183,14 @@ impl Project {
                 data: &mut data,
                 processors: &mut processors,
                 wraps: &mut wraps,
+                collectors: &mut collectors,
             })?;
         }
+        let metrics = settings
+            .metrics
+            .enabled
+            .then(|| crate::metrics::Endpoint::new(&settings.metrics, collectors))
+            .transpose()?;
 
         let (defs, infos, urls) = collect_routes(&settings, self.routes, &self.apps)?;
 
@@ -210,6 +221,13 @@ impl Project {
                 handlers: vec![("GET", "galvani::staticfiles (static files)")],
             });
         }
+        if metrics.is_some() {
+            infos.push(RouteInfo {
+                path: settings.metrics.path.clone(),
+                name: None,
+                handlers: vec![("GET", "galvani::metrics (Prometheus)")],
+            });
+        }
         let infos = Arc::new(infos);
         let state = SiteState::new(
             settings.clone(),
@@ -226,7 +244,7 @@ impl Project {
             .filter(|d| d.csrf_exempt)
             .map(|d| d.pattern.as_str().to_owned())
             .collect();
-        let router = build_router(&settings, defs, &statics, &infos);
+        let router = build_router(&settings, defs, &statics, metrics, &infos);
         let template_layer = TemplateLayer::new(templates.clone(), processors);
         let templated = template_layer.layer(router.clone());
         let mw = &settings.middleware;
@@ -427,6 +445,7 @@ fn build_router(
     settings: &Settings,
     defs: Vec<RouteDef>,
     statics: &StaticFiles,
+    metrics: Option<crate::metrics::Endpoint>,
     infos: &Arc<Vec<RouteInfo>>,
 ) -> Router {
     let mut router = Router::new();
@@ -460,6 +479,15 @@ fn build_router(
                     async move { statics.serve(&file, req).await }
                 },
             ),
+        );
+    }
+    if let Some(metrics) = metrics {
+        router = router.route(
+            &settings.metrics.path,
+            axum::routing::get(move |req: Request| {
+                let metrics = metrics.clone();
+                async move { metrics.serve(&req) }
+            }),
         );
     }
     let slash_router = trailing_slash_targets(infos);

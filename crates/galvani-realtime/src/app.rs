@@ -42,6 +42,9 @@ impl App for Realtime {
             label: "realtime".to_owned(),
             message: e.to_string(),
         })?;
+        let counted = channels.clone();
+        crate::stats::describe();
+        ctx.metrics(move || counted.stats().export());
         ctx.insert(channels);
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Counters for what happens to connections and messages, read by tests and the
-//! operator (`Channels::stats`), and logged when something is lost.
+//! operator (`Channels::stats`), exported to `[metrics]` as `galvani_realtime_*`, and
+//! logged when something is lost.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -106,6 +107,82 @@ impl Stats {
             layer_lost: get(&self.layer_lost),
             layer_outages: get(&self.layer_outages),
             caught_up: get(&self.caught_up),
+        }
+    }
+}
+
+/// Each counter's Prometheus name (`galvani_realtime_` and this; counters end in
+/// `_total`) and what it counts.
+const METRICS: [(&str, &str); 11] = [
+    (
+        "connections",
+        "WebSocket, SSE and Socket.IO connections open now",
+    ),
+    ("connections_opened_total", "Connections opened since start"),
+    ("delivered_total", "Messages queued for a client"),
+    (
+        "dropped_total",
+        "Messages dropped because a client's queue was full (slow_consumer = drop)",
+    ),
+    (
+        "disconnected_slow_total",
+        "Connections closed because their client read too slowly",
+    ),
+    (
+        "bad_messages_total",
+        "Client messages that did not parse (each answered with an error)",
+    ),
+    (
+        "refused_total",
+        "Handshakes refused (origin, login, permission, too many connections)",
+    ),
+    (
+        "gaps_total",
+        "Clients that resumed after events no longer kept",
+    ),
+    (
+        "layer_lost_total",
+        "Broadcasts the Redis layer could not pass on to other processes",
+    ),
+    (
+        "layer_outages_total",
+        "Times the Redis layer lost its subscription",
+    ),
+    (
+        "caught_up_total",
+        "Stream-group events fetched from Redis after an outage",
+    ),
+];
+
+/// Describes the metrics to the recorder (their `# HELP` lines).
+pub(crate) fn describe() {
+    let [(open, help), counters @ ..] = METRICS;
+    galvani_core::metrics::describe_gauge!(format!("galvani_realtime_{open}"), help);
+    for (name, help) in counters {
+        galvani_core::metrics::describe_counter!(format!("galvani_realtime_{name}"), help);
+    }
+}
+
+impl StatsSnapshot {
+    /// Copies the counters into the `metrics` recorder (`[metrics]`'s collector).
+    pub(crate) fn export(&self) {
+        let values = [
+            self.opened,
+            self.delivered,
+            self.dropped,
+            self.disconnected_slow,
+            self.bad_messages,
+            self.refused,
+            self.gaps,
+            self.layer_lost,
+            self.layer_outages,
+            self.caught_up,
+        ];
+        #[allow(clippy::cast_precision_loss)] // A gauge is an f64; counts stay far below 2^53.
+        galvani_core::metrics::gauge!(format!("galvani_realtime_{}", METRICS[0].0))
+            .set(self.open as f64);
+        for ((name, _), value) in METRICS[1..].iter().zip(values) {
+            galvani_core::metrics::counter!(format!("galvani_realtime_{name}")).absolute(value);
         }
     }
 }

@@ -311,7 +311,7 @@ async fn the_handshake_checks_origin_login_permission_and_connection_count() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_disconnected_or_loses_messages_by_policy() {
-    let server = start("queue = 8\nsend_timeout = \"1s\"").await;
+    let server = start("queue = 8\nsend_timeout = \"1s\"\n[metrics]\nenabled = true").await;
     let mut kicked = server.ws("/ws/flood", &[]).await.unwrap();
     let volatile = server.ws("/ws/flood-volatile", &[]).await.unwrap();
     let big = "x".repeat(60_000);
@@ -326,6 +326,24 @@ async fn a_client_that_stops_reading_is_disconnected_or_loses_messages_by_policy
     // the buffers, else cut once the close frame cannot be written within send_timeout.
     let code = closed(&mut kicked).await;
     assert!(matches!(code, None | Some(1008)), "{code:?}");
+
+    // Both are in the process's metrics.
+    let metrics = server.client.get("/metrics").send().await.text();
+    let stats = server.channels.stats();
+    for line in [
+        format!("galvani_realtime_dropped_total {}", stats.dropped),
+        format!(
+            "galvani_realtime_disconnected_slow_total {}",
+            stats.disconnected_slow
+        ),
+        format!("galvani_realtime_delivered_total {}", stats.delivered),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in:\n{metrics}"
+        );
+    }
+    assert!(metrics.contains("# HELP galvani_realtime_dropped_total Messages dropped"));
     drop(volatile);
 }
 

@@ -110,6 +110,8 @@ pub struct Settings {
     pub uploads: UploadSettings,
     /// `[mail]`
     pub mail: MailSettings,
+    /// `[metrics]`
+    pub metrics: crate::metrics::MetricsSettings,
     /// `[apps.LABEL]` sections, read through [`Settings::app`].
     #[serde(rename = "apps")]
     app_sections: AppSections,
@@ -164,6 +166,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             uploads: UploadSettings::default(),
             mail: MailSettings::default(),
+            metrics: crate::metrics::MetricsSettings::default(),
             app_sections: AppSections::default(),
             meta: Arc::new(Meta {
                 profile: "dev".to_owned(),
@@ -804,6 +807,15 @@ fn validate(s: &Settings, layers: &Layers, problems: &mut Vec<SettingsProblem>) 
     }
     if s.server.max_connections == 0 {
         bad("server.max_connections", "must be at least 1".to_owned());
+    }
+    if !s.metrics.path.starts_with('/') {
+        bad(
+            "metrics.path",
+            format!(
+                "must start with `/`, like `/metrics`; it is `{}`",
+                s.metrics.path
+            ),
+        );
     }
     if s.cors.allow_credentials && s.cors.allowed_origins.iter().any(|o| o == "*") {
         bad(
