@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use thirtyfour::prelude::*;
 
+mod common;
+
 const PASSWORD: &str = "correct horse battery staple 42";
 
 /// How long a page may take to show what a step expects, and how often to look.
@@ -90,34 +92,114 @@ async fn sign_up_log_in_see_a_message_and_log_out() {
     session.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_page_shows_saved_stock_live_and_the_support_chat_carries_messages() {
+    use galvani::orm::prelude::*;
+    use shop::shop::Product;
+
+    let test = galvani::orm::testing::TestDb::sqlite().await.unwrap();
+    let settings = common::prepare(&test, "dev", &[]).await;
+    let site = shop::project(settings)
+        .data(test.db.clone())
+        .build()
+        .unwrap();
+    let channels = (*site.state().data::<galvani::realtime::Channels>().unwrap()).clone();
+    let Some(session) = Session::serving(site).await else {
+        return;
+    };
+    let driver = &session.driver;
+
+    // The product page's event stream is open once the page is in the product's group.
+    let lamp = Product::objects()
+        .order_by([Product::id.asc()])
+        .first(&test.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let group = shop::shop::live::product_group(lamp.id);
+    driver
+        .goto(session.url(&format!("/products/{}/", lamp.id)))
+        .await
+        .unwrap();
+    wait_until(|| channels.count(&group) == 1, "the page's event stream").await;
+    for (stock, shown) in [(42, "42 in stock"), (0, "Out of stock")] {
+        let mut lamp = lamp.clone();
+        lamp.stock = stock;
+        lamp.save(&test.db).await.unwrap();
+        expect_text(driver, "#stock", shown).await;
+    }
+    let class = driver
+        .find(By::Id("stock"))
+        .await
+        .unwrap()
+        .class_name()
+        .await
+        .unwrap();
+    assert!(class.unwrap_or_default().contains("out"));
+
+    // Two tabs in the support chat see each other arrive, and what each says.
+    driver.goto(session.url("/support/")).await.unwrap();
+    expect_text(driver, "#status", "Connected as guest-").await;
+    let first = driver.window().await.unwrap();
+    let second = driver.new_tab().await.unwrap();
+    driver.switch_to_window(second).await.unwrap();
+    driver.goto(session.url("/support/")).await.unwrap();
+    expect_text(driver, "#status", "Connected as guest-").await;
+    wait_until(
+        || channels.count(shop::shop::live::SUPPORT) == 2,
+        "both in the room",
+    )
+    .await;
+    fill_id(driver, "text", "Is the lamp back?").await;
+    click_button(driver, "Send").await;
+    driver.switch_to_window(first).await.unwrap();
+    expect_text(driver, "#said li", ": Is the lamp back?").await;
+    let present = texts_of(driver, "#present li").await.unwrap();
+    assert_eq!(present.len(), 2, "{present:?}");
+    // A blank message is refused by the server, in the chat.
+    fill_id(driver, "text", "   ").await;
+    click_button(driver, "Send").await;
+    expect_text(
+        driver,
+        "#said li.error",
+        "say something of 1 to 1,000 characters",
+    )
+    .await;
+    session.finish().await;
+}
+
+/// Waits until `done` (something the test can see inside the site) holds.
+async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not after {PAGE_WAIT:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Types `value` into the field with this id.
+async fn fill_id(driver: &WebDriver, id: &str, value: &str) {
+    let field = driver.find(By::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
 /// A browser session on a shop of its own. Fields drop in order: the WebDriver session
 /// first (thirtyfour quits it), then the processes, then their folders.
 struct Session {
     driver: WebDriver,
     base: String,
+    _server: Option<galvani::test::TestServer>,
     _processes: Processes,
 }
 
 impl Session {
-    /// Starts chromedriver and the shop and opens a headless Chromium; `None` (after
-    /// saying why) when no browser is configured and none is required.
+    /// Starts chromedriver and the shop binary on a fresh SQLite database and opens a
+    /// headless Chromium; `None` (after saying why) when no browser is configured and
+    /// none is required.
     async fn start() -> Option<Session> {
-        let (chromedriver, chromium) = browser_binaries()?;
-        let mut processes = Processes {
-            dir: tempfile::tempdir().unwrap(),
-            children: Vec::new(),
-            chromedriver: None,
-        };
+        let (mut processes, binaries) = Processes::new()?;
         let dir = processes.dir.path().to_owned();
-
-        let driver_addr = free_addr();
-        processes.spawn(
-            "chromedriver",
-            Command::new(&chromedriver).arg(format!("--port={}", driver_addr.port())),
-        );
-        processes.chromedriver = Some(driver_addr);
-        processes.wait_for_http(driver_addr, "/status", Duration::from_secs(20));
-
         let shop_addr = free_addr();
         let mut shop = Command::new(env!("CARGO_BIN_EXE_shop"));
         // The developer's own settings must not leak in; the test's must win.
@@ -131,12 +213,40 @@ impl Session {
         processes.spawn("shop", &mut shop);
         // The shop migrates and seeds its database before it listens.
         processes.wait_for_http(shop_addr, "/", Duration::from_secs(60));
+        Some(Session::open(processes, binaries, format!("http://{shop_addr}"), None).await)
+    }
+
+    /// The same on a site this test serves itself, so that it can act inside it (save a
+    /// product, count a group's members) while the browser watches.
+    async fn serving(site: galvani::Site) -> Option<Session> {
+        let (processes, binaries) = Processes::new()?;
+        let server = galvani::test::TestServer::start(site).await.unwrap();
+        let base = server.url("");
+        Some(Session::open(processes, binaries, base, Some(server)).await)
+    }
+
+    async fn open(
+        mut processes: Processes,
+        (chromedriver, chromium): (PathBuf, Option<PathBuf>),
+        base: String,
+        server: Option<galvani::test::TestServer>,
+    ) -> Session {
+        let driver_addr = free_addr();
+        processes.spawn(
+            "chromedriver",
+            Command::new(&chromedriver).arg(format!("--port={}", driver_addr.port())),
+        );
+        processes.chromedriver = Some(driver_addr);
+        processes.wait_for_http(driver_addr, "/status", Duration::from_secs(20));
 
         let mut caps = DesiredCapabilities::chrome();
         for arg in CHROMIUM_ARGS {
             caps.add_arg(arg).unwrap();
         }
-        let profile = format!("--user-data-dir={}", dir.join("profile").display());
+        let profile = format!(
+            "--user-data-dir={}",
+            processes.dir.path().join("profile").display()
+        );
         caps.add_arg(&profile).unwrap();
         if let Some(chromium) = chromium {
             caps.set_binary(&chromium.to_string_lossy()).unwrap();
@@ -144,11 +254,12 @@ impl Session {
         let driver = WebDriver::new(format!("http://{driver_addr}"), caps)
             .await
             .expect("chromedriver opens a Chromium session");
-        Some(Session {
+        Session {
             driver,
-            base: format!("http://{shop_addr}"),
+            base: base.trim_end_matches('/').to_owned(),
+            _server: server,
             _processes: processes,
-        })
+        }
     }
 
     /// The shop's absolute URL for `path`.
@@ -172,6 +283,17 @@ struct Processes {
 }
 
 impl Processes {
+    /// A folder for a test's processes, and the browser binaries to run there.
+    fn new() -> Option<(Processes, (PathBuf, Option<PathBuf>))> {
+        let binaries = browser_binaries()?;
+        let processes = Processes {
+            dir: tempfile::tempdir().unwrap(),
+            children: Vec::new(),
+            chromedriver: None,
+        };
+        Some((processes, binaries))
+    }
+
     /// Starts `command`, its output going to `NAME.log` in the folder.
     fn spawn(&mut self, name: &'static str, command: &mut Command) {
         let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).unwrap();
