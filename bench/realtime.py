@@ -207,7 +207,7 @@ def summarise(data: dict) -> str:
     rows = [
         "| peer | KB per idle conn | deliveries/s | ratio to node-sio | p50 ms | p99 ms | CPU us/delivery |",
         "|---|---|---|---|---|---|---|",
-    ]
+    ] if sessions else []
     for name in names:
         mine = [s for s in sessions if s["peer"] == name]
         ratios = []
