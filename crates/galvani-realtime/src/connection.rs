@@ -124,13 +124,16 @@ impl Connection {
 
     /// Joins `group` and announces it: the group receives a `presence.join` event with
     /// `info`, `Channels::presence` lists it, and a `presence.leave` event follows when
-    /// the connection leaves or ends.
+    /// the connection leaves or ends. A connection already in the group stays as it
+    /// joined, unannounced again.
     pub fn join_with_presence(&self, group: &str, info: &impl Serialize) -> Result<(), Error> {
         let info: Arc<RawValue> = serde_json::value::to_raw_value(info)
             .map_err(Error::Payload)?
             .into();
-        self.enter(group, Some(info.clone()), None);
-        self.0.channels.broadcast(group, "presence.join", &*info)
+        match self.enter(group, Some(info.clone()), None) {
+            Some(_) => self.0.channels.broadcast(group, "presence.join", &*info),
+            None => Ok(()),
+        }
     }
 
     /// Joins `group` as a client that was in it before and saw events up to
@@ -151,18 +154,27 @@ impl Connection {
     /// }
     /// ```
     pub fn join_after(&self, group: &str, last_event_id: Option<u64>) -> bool {
-        self.enter(group, None, last_event_id)
+        self.enter(group, None, last_event_id).unwrap_or(true)
     }
 
-    fn enter(&self, group: &str, presence: Option<Arc<RawValue>>, replay: Option<u64>) -> bool {
+    /// Adds the connection to `group` unless it is in it: whether the replay was
+    /// complete, or `None` when it was a member already.
+    fn enter(
+        &self,
+        group: &str,
+        presence: Option<Arc<RawValue>>,
+        replay: Option<u64>,
+    ) -> Option<bool> {
         let mut groups = self.0.groups.lock().unwrap_or_else(PoisonError::into_inner);
         if groups.iter().any(|g| &**g == group) {
-            return true;
+            return None;
         }
         groups.push(group.into());
-        self.0
-            .channels
-            .add(group, self.0.id, &self.0.outbox, presence, replay)
+        Some(
+            self.0
+                .channels
+                .add(group, self.0.id, &self.0.outbox, presence, replay),
+        )
     }
 
     /// Takes the connection out of `group` (announcing it if it joined with presence).

@@ -185,6 +185,16 @@ async fn a_broadcast_reaches_websockets_and_sse_with_presence() {
         next(&mut ada).await,
         serde_json::json!({"type": "joined", "room": "lobby"})
     );
+    // Joining again is not arriving again.
+    send(
+        &mut ada,
+        serde_json::json!({"type": "join", "room": "lobby"}),
+    )
+    .await;
+    assert_eq!(
+        next(&mut ada).await,
+        serde_json::json!({"type": "joined", "room": "lobby"})
+    );
     let mut events = Sse::open(server.addr, "/rooms/lobby/events", None).await;
     send(
         &mut guest,
