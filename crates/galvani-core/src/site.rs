@@ -151,6 +151,8 @@ struct StateInner {
     data: DataMap,
     routes: Arc<Vec<RouteInfo>>,
     apps: Arc<Vec<Arc<dyn App>>>,
+    /// The graceful shutdown of the server serving the site, if one is.
+    serving: std::sync::Mutex<Option<Arc<crate::server::graceful::Shutdown>>>,
 }
 
 impl std::fmt::Debug for SiteState {
@@ -189,8 +191,35 @@ impl SiteState {
                 data,
                 routes,
                 apps,
+                serving: std::sync::Mutex::default(),
             }),
         }
+    }
+
+    /// Records the shutdown of the server that serves the site now.
+    pub(crate) fn serve_with(&self, shutdown: &Arc<crate::server::graceful::Shutdown>) {
+        *self.serving_slot() = Some(shutdown.clone());
+    }
+
+    /// Forgets `shutdown` once its server has stopped (unless another took its place).
+    pub(crate) fn served_with(&self, shutdown: &Arc<crate::server::graceful::Shutdown>) {
+        let mut slot = self.serving_slot();
+        if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, shutdown)) {
+            *slot = None;
+        }
+    }
+
+    fn serving_slot(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<Arc<crate::server::graceful::Shutdown>>> {
+        self.inner
+            .serving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn serving(&self) -> Option<Arc<crate::server::graceful::Shutdown>> {
+        self.serving_slot().clone()
     }
 
     /// The site a request belongs to, for middleware and tower layers (handlers take

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use galvani_auth::User;
+use galvani_core::server::{Draining, Hold};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -34,6 +35,9 @@ struct Inner {
     outbox: Outbox,
     groups: Mutex<Vec<Arc<str>>>,
     _ticket: Option<ClientTicket>,
+    /// Keeps the server's shutdown waiting for this connection to end.
+    _hold: Option<Hold>,
+    draining: Option<Draining>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -52,6 +56,7 @@ impl Connection {
         user: Option<User>,
         peer: Option<SocketAddr>,
         ticket: Option<ClientTicket>,
+        draining: Option<Draining>,
     ) -> Self {
         Connection(Arc::new(Inner {
             id: channels.next_connection_id(),
@@ -61,7 +66,21 @@ impl Connection {
             outbox,
             groups: Mutex::default(),
             _ticket: ticket,
+            _hold: draining.as_ref().map(Draining::hold),
+            draining,
         }))
+    }
+
+    /// Completes when the server serving the connection begins to shut down (never, on
+    /// a site no server serves): the connection then says goodbye and ends.
+    pub(crate) fn stopping(&self) -> impl Future<Output = ()> + Send + 'static {
+        let draining = self.0.draining.clone();
+        async move {
+            match draining {
+                Some(draining) => draining.begun().await,
+                None => std::future::pending().await,
+            }
+        }
     }
 
     /// The connection's id, unique in this process.

@@ -10,6 +10,7 @@ use galvani_auth::CurrentUser;
 use galvani_core::SiteState;
 use galvani_core::error::{ErrorReport, HttpError};
 use galvani_core::extract::ClientAddr;
+use galvani_core::server::Draining;
 use http::StatusCode;
 use http::request::Parts;
 use tokio::sync::mpsc;
@@ -35,6 +36,8 @@ pub(crate) enum Access {
 /// process's channels.
 pub(crate) struct Handshake {
     pub(crate) channels: Channels,
+    /// The serving server's shutdown, which the connection waits on and holds up.
+    pub(crate) draining: Option<Draining>,
     pub(crate) user: Option<CurrentUser>,
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) last_event_id: Option<u64>,
@@ -108,6 +111,7 @@ impl Handshake {
             .and_then(|v| v.trim().parse().ok());
         Ok(Handshake {
             channels,
+            draining: Draining::of(site),
             user: parts.extensions.get::<CurrentUser>().cloned(),
             peer: ClientAddr::of(&parts.extensions),
             last_event_id,
@@ -128,7 +132,14 @@ impl Handshake {
         let (outbox, rx) = Outbox::new(settings.queue, policy);
         let user = self.logged_in_user();
         Ok((
-            Connection::new(self.channels, outbox, user, self.peer, ticket),
+            Connection::new(
+                self.channels,
+                outbox,
+                user,
+                self.peer,
+                ticket,
+                self.draining,
+            ),
             rx,
         ))
     }

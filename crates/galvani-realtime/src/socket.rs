@@ -59,10 +59,13 @@ pub(crate) async fn run<C: Consumer>(
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ping.tick().await;
     let mut heard = Instant::now();
+    let stopping = conn.stopping();
+    tokio::pin!(stopping);
 
     let end = loop {
         tokio::select! {
             biased;
+            () = &mut stopping => break End::Close(close_code::AWAY, "the server is shutting down"),
             () = closing.closed() => {
                 if closing.was_slow() {
                     break End::Close(close_code::POLICY, "too slow: messages were waiting");

@@ -109,6 +109,7 @@ impl SseEndpoint {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let state = Stream {
             closing: conn.closing().clone(),
+            stopping: Box::pin(conn.stopping()),
             _open: Open(conn),
             rx,
             ping,
@@ -141,6 +142,8 @@ impl From<SseEndpoint> for MethodRoute {
 /// The open stream's state.
 struct Stream {
     closing: Arc<Closing>,
+    /// The server's shutdown: the stream ends (the client reconnects elsewhere).
+    stopping: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
     rx: mpsc::Receiver<Outgoing>,
     ping: tokio::time::Interval,
     _open: Open,
@@ -151,6 +154,7 @@ impl Stream {
     async fn next(&mut self) -> Option<Bytes> {
         tokio::select! {
             biased;
+            () = &mut self.stopping => None,
             () = self.closing.closed() => None,
             Some(out) = self.rx.recv() => Some(match out {
                 Outgoing::Event(event) => event.sse_frame(),

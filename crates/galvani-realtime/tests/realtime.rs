@@ -399,3 +399,24 @@ async fn sse_resumes_after_last_event_id_from_history() {
         ("item".to_owned(), serde_json::json!(5))
     );
 }
+
+#[tokio::test]
+async fn a_shutdown_says_goodbye_to_websockets_and_ends_event_streams() {
+    let server = start("").await;
+    let mut ws = server.ws("/ws/chat", &[]).await.unwrap();
+    let mut events = Sse::open(server.addr, "/rooms/lobby/events", None).await;
+    assert_eq!(server.channels.stats().open, 2);
+    let Server {
+        _server, channels, ..
+    } = server;
+    drop(_server); // the server begins its graceful shutdown
+    assert_eq!(closed(&mut ws).await, Some(1001));
+    events.ended().await;
+    for _ in 0..100 {
+        if channels.stats().open == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("still open: {:?}", channels.stats());
+}

@@ -215,3 +215,28 @@ async fn an_emit_with_ack_the_client_leaves_unanswered_times_out() {
         .unwrap();
     assert_eq!(next_text(&mut ws).await, "432[\"answered: noon\"]");
 }
+
+#[tokio::test]
+async fn a_shutdown_disconnects_every_socket() {
+    let (server, channels) = start("").await;
+    let mut ws = connect(&server, "/kick").await;
+    assert_eq!(channels.count("flood"), 1);
+    drop(server); // the server begins its graceful shutdown
+    let mut heard = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(frame)) = ws.next().await {
+            if let Message::Text(text) = frame {
+                heard.push(text.to_string());
+            }
+        }
+    });
+    ended.await.expect("the socket is closed within 10 s");
+    // Engine.IO's close packet: the client reconnects, to another process if this one
+    // has gone.
+    assert_eq!(heard.last().map(String::as_str), Some("1"), "{heard:?}");
+    eventually("the socket leaving its group", || {
+        channels.count("flood") == 0
+    })
+    .await;
+    eventually("the socket counted closed", || channels.stats().open == 0).await;
+}

@@ -23,6 +23,8 @@ pub(crate) struct Shutdown {
     open: AtomicUsize,
     /// Notified when the last connection ends.
     drained: Notify,
+    /// Notified when the shutdown begins, for long-lived connections ([`Draining`]).
+    started: Notify,
     waiting: Mutex<Waiting>,
 }
 
@@ -55,6 +57,7 @@ impl Shutdown {
         for waker in wakers.into_values() {
             waker.wake();
         }
+        self.started.notify_waiters();
     }
 
     /// Completes once no connection is open.
@@ -79,6 +82,74 @@ impl Shutdown {
     fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
         // The map stays consistent whatever a panicking holder was doing.
         self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The server's graceful shutdown, as a long-lived connection sees it (a WebSocket, an
+/// event stream, a Socket.IO session: connections that left HTTP, whose requests the
+/// server cannot finish for them). It is told when the shutdown begins, so that it can
+/// say goodbye (a WebSocket closes with 1001, "going away"), and the server waits for it,
+/// up to `server.shutdown_timeout`, while it holds a [`Hold`].
+///
+/// ```no_run
+/// # async fn socket(site: galvani_core::SiteState) {
+/// use galvani_core::server::Draining;
+/// if let Some(draining) = Draining::of(&site) {
+///     let _hold = draining.hold();
+///     draining.begun().await;
+///     // ... close the connection, then drop the hold ...
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Draining(Arc<Shutdown>);
+
+impl Draining {
+    /// The shutdown of the server serving `site` now; `None` for a site no server
+    /// serves (the test client's).
+    pub fn of(site: &crate::SiteState) -> Option<Draining> {
+        site.serving().map(Draining)
+    }
+
+    /// Counts a connection as open until the hold is dropped: the server's shutdown
+    /// waits for it.
+    pub fn hold(&self) -> Hold {
+        Hold {
+            _ticket: self.0.ticket(),
+        }
+    }
+
+    /// Completes when the shutdown begins (at once if it has).
+    pub async fn begun(&self) {
+        loop {
+            let started = self.0.started.notified();
+            tokio::pin!(started);
+            started.as_mut().enable();
+            if self.0.begun() {
+                return;
+            }
+            started.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Draining {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Draining")
+            .field("begun", &self.0.begun())
+            .finish()
+    }
+}
+
+/// A long-lived connection counted by the server's shutdown (see [`Draining::hold`]).
+#[derive(Debug)]
+pub struct Hold {
+    _ticket: Ticket,
+}
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ticket")
     }
 }
 

@@ -15,9 +15,10 @@ use tokio::sync::Semaphore;
 use crate::error::Error;
 use crate::site::Site;
 
-mod graceful;
+pub(crate) mod graceful;
 mod watchdog;
 use graceful::Shutdown;
+pub use graceful::{Draining, Hold};
 use watchdog::{Activity, WatchedIo};
 
 /// Binds `addr` (such as `127.0.0.1:8000`), explaining a failure.
@@ -66,6 +67,8 @@ pub async fn serve(
         .keep_alive_interval(Some(Duration::from_secs(20)))
         .max_concurrent_streams(200);
     let graceful = Arc::new(Shutdown::default());
+    // Long-lived connections (WebSockets, event streams) find the shutdown here.
+    site.state().serve_with(&graceful);
     let header_timeout = server.header_read_timeout.as_duration();
     let slots = Arc::new(Semaphore::new(server.max_connections));
 
@@ -154,6 +157,7 @@ pub async fn serve(
             tracing::warn!("some requests were still running after {limit:?} and were cut off");
         }
     }
+    site.state().served_with(&graceful);
     Ok(())
 }
 

@@ -155,16 +155,17 @@ impl Server {
         let service = match self.service.get() {
             Some(service) => service.clone(),
             None => {
-                let channels = SiteState::of_extensions(req.extensions())
-                    .and_then(|site| site.data::<Channels>());
+                let site = SiteState::of_extensions(req.extensions());
+                let channels = site.and_then(|site| site.data::<Channels>());
                 let Some(channels) = channels else {
                     return crate::handshake::Refusal::config(
                         "Socket.IO endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
                     )
                     .into_response();
                 };
+                let draining = site.and_then(galvani_core::server::Draining::of);
                 self.service
-                    .get_or_init(|| self.build(channels.settings()))
+                    .get_or_init(|| self.build(channels.settings(), draining))
                     .clone()
             }
         };
@@ -174,7 +175,11 @@ impl Server {
         }
     }
 
-    fn build(&self, settings: &RealtimeSettings) -> Service {
+    fn build(
+        &self,
+        settings: &RealtimeSettings,
+        draining: Option<galvani_core::server::Draining>,
+    ) -> Service {
         let size =
             |b: galvani_core::settings::ByteSize| usize::try_from(b.bytes()).unwrap_or(usize::MAX);
         let ping = settings.ping_interval.as_duration();
@@ -200,6 +205,21 @@ impl Server {
             .build_svc();
         for namespace in &self.io.namespaces {
             namespace::register(&io, namespace.clone());
+        }
+        // When the server shuts down, every socket departs and its transport is closed
+        // (the clients reconnect, elsewhere); each holds the shutdown up until then.
+        if let Some(draining) = draining {
+            let namespaces = self.io.namespaces.clone();
+            tokio::spawn(async move {
+                draining.begun().await;
+                for namespace in &namespaces {
+                    let sockets = io.of(&namespace.path).map(|ns| ns.sockets());
+                    for s in sockets.unwrap_or_default() {
+                        namespace::depart(namespace, &s).await;
+                    }
+                }
+                io.close().await;
+            });
         }
         BoxCloneSyncService::new(ServiceExt::<Request>::map_response(
             service,

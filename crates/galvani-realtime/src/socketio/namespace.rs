@@ -201,7 +201,14 @@ async fn admit(namespace: &Arc<Namespace>, s: Arc<RawSocket<LocalAdapter>>) -> R
     let outbox = Outbox::socketio(Emitter::new(&s), policy);
     let user = handshake.logged_in_user();
     let channels = handshake.channels;
-    let conn = Connection::new(channels.clone(), outbox, user, handshake.peer, ticket);
+    let conn = Connection::new(
+        channels.clone(),
+        outbox,
+        user,
+        handshake.peer,
+        ticket,
+        handshake.draining,
+    );
     s.extensions.insert(conn);
     for register in &namespace.events {
         register(&s);
@@ -218,22 +225,29 @@ async fn admit(namespace: &Arc<Namespace>, s: Arc<RawSocket<LocalAdapter>>) -> R
     let leaving = namespace.clone();
     s.on_disconnect(move |s: SocketRef| {
         let namespace = leaving.clone();
-        async move {
-            let Some(socket) = Socket::of(&s) else { return };
-            if let Some(hook) = &namespace.disconnect
-                && let Err(e) = hook(socket.clone()).await
-            {
-                tracing::warn!(error = %e, "a Socket.IO disconnect handler failed");
-            }
-            socket.leave_all();
-            s.extensions.remove::<Connection>();
-            let counters = socket.channels().counters();
-            counters.open_changed(false);
-        }
+        async move { depart(&namespace, &s).await }
     });
     channels.counters().opened();
     channels.counters().open_changed(true);
     Ok(())
+}
+
+/// A socket's departure, once, whichever comes first: its disconnect, or the server's
+/// shutdown (socketioxide forgets its namespaces before it closes the transports then,
+/// and calls no disconnect handler). The namespace's hook runs, then the socket leaves
+/// its groups.
+pub(super) async fn depart(namespace: &Namespace, s: &SocketRef) {
+    let Some(conn) = s.extensions.remove::<Connection>() else {
+        return;
+    };
+    let socket = Socket::with(conn, s.clone());
+    if let Some(hook) = &namespace.disconnect
+        && let Err(e) = hook(socket.clone()).await
+    {
+        tracing::warn!(error = %e, "a Socket.IO disconnect handler failed");
+    }
+    socket.leave_all();
+    socket.channels().counters().open_changed(false);
 }
 
 /// Once the client is in: the namespace's `on_connect`.

@@ -53,10 +53,14 @@ impl std::ops::Deref for Socket {
 impl Socket {
     /// The socket of a client that passed the handshake.
     pub(super) fn of(raw: &SocketRef) -> Option<Socket> {
-        Some(Socket {
-            conn: raw.extensions.get::<Connection>()?,
-            raw: raw.clone(),
-        })
+        Some(Socket::with(
+            raw.extensions.get::<Connection>()?,
+            raw.clone(),
+        ))
+    }
+
+    pub(super) fn with(conn: Connection, raw: SocketRef) -> Socket {
+        Socket { conn, raw }
     }
 
     /// The Socket.IO session id (the client's `socket.id`).

@@ -149,6 +149,24 @@ impl Sse {
         sse
     }
 
+    /// Reads until the server ends the stream: the chunked body's last chunk, then the
+    /// connection's end.
+    pub async fn ended(&mut self) {
+        let read_all = async {
+            let mut rest = Vec::new();
+            self.stream.read_to_end(&mut rest).await.unwrap();
+            self.buf.push_str(&String::from_utf8_lossy(&rest));
+        };
+        tokio::time::timeout(Duration::from_secs(10), read_all)
+            .await
+            .expect("the stream ends within 10 s");
+        assert!(
+            self.buf.ends_with("0\r\n\r\n"),
+            "no last chunk: {:?}",
+            self.buf
+        );
+    }
+
     /// The next blank-line-separated block (the head, then events or comments).
     pub async fn block(&mut self) -> String {
         loop {
