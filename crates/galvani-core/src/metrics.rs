@@ -27,6 +27,7 @@ pub use metrics::{
 
 use crate::Error;
 use crate::error::HttpError;
+use crate::extract::ClientAddr;
 
 /// The `[metrics]` section.
 #[derive(Debug, Clone, Deserialize)]
@@ -89,22 +90,19 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     pub(crate) fn new(
+        handle: PrometheusHandle,
         settings: &MetricsSettings,
         collectors: Vec<Collector>,
-    ) -> Result<Self, Error> {
-        Ok(Endpoint {
-            handle: recorder()?,
+    ) -> Self {
+        Endpoint {
+            handle,
             collectors: Arc::new(collectors),
             allowed: Arc::new(settings.allowed_clients.clone()),
-        })
+        }
     }
 
     pub(crate) fn serve(&self, req: &Request) -> Response {
-        let client = req
-            .extensions()
-            .get::<crate::site::RequestContext>()
-            .and_then(|c| c.peer)
-            .map(|peer| peer.ip());
+        let client = ClientAddr::of(req.extensions()).map(|peer| peer.ip());
         // A request made in-process (the test client) has no address: it is the site's own.
         if client.is_some_and(|ip| !self.allowed.contains(&ip.to_canonical())) {
             let path = req.uri().path();

@@ -170,10 +170,12 @@ impl Project {
         let mut processors = self.processors;
         let mut wraps = Vec::new();
         let mut collectors = Vec::new();
-        if settings.metrics.enabled {
-            // Before the apps describe their metrics to it.
-            crate::metrics::recorder()?;
-        }
+        // Installed before the apps describe their metrics to it.
+        let recorder = settings
+            .metrics
+            .enabled
+            .then(crate::metrics::recorder)
+            .transpose()?;
         for app in &apps {
             if let Some(spec) = app.settings() {
                 (spec.load)(&settings, app.label(), &mut data)?;
@@ -186,11 +188,8 @@ impl Project {
                 collectors: &mut collectors,
             })?;
         }
-        let metrics = settings
-            .metrics
-            .enabled
-            .then(|| crate::metrics::Endpoint::new(&settings.metrics, collectors))
-            .transpose()?;
+        let metrics = recorder
+            .map(|handle| crate::metrics::Endpoint::new(handle, &settings.metrics, collectors));
 
         let (defs, infos, urls) = collect_routes(&settings, self.routes, &self.apps)?;
 

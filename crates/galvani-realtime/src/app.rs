@@ -50,17 +50,39 @@ impl App for Realtime {
     }
 }
 
+impl Channels {
+    /// The site's channels (to broadcast from a task or a command that holds the site).
+    /// Fails, saying how to fix it, when the project has no `Realtime` app.
+    ///
+    /// ```
+    /// use galvani_core::prelude::*;
+    /// let site = Project::new(Settings::default()).app(galvani_realtime::Realtime).build().unwrap();
+    /// let channels = galvani_realtime::Channels::of(site.state()).unwrap();
+    /// assert_eq!(channels.count("lobby"), 0);
+    /// ```
+    pub fn of(site: &SiteState) -> Result<Channels, crate::Error> {
+        site.data::<Channels>()
+            .map(|c| (*c).clone())
+            .ok_or_else(|| {
+                crate::Error::Config(
+                    "real-time needs the Realtime app: add `.app(galvani_realtime::Realtime)` to the project".to_owned(),
+                )
+            })
+    }
+
+    /// The channels of the site a request came through.
+    pub(crate) fn of_request(extensions: &http::Extensions) -> Result<Channels, crate::Error> {
+        let site = SiteState::of_extensions(extensions).ok_or_else(|| {
+            crate::Error::Config("the request did not come through a Galvani site".to_owned())
+        })?;
+        Channels::of(site)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Channels {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
-        SiteState::of_extensions(&parts.extensions)
-            .and_then(|site| site.data::<Channels>())
-            .map(|c| (*c).clone())
-            .ok_or_else(|| {
-                HttpError::internal(crate::Error::Config(
-                    "Channels need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project".to_owned(),
-                ))
-            })
+        Channels::of_request(&parts.extensions).map_err(HttpError::internal)
     }
 }

@@ -93,12 +93,7 @@ impl Handshake {
     pub(crate) fn of(parts: &Parts) -> Result<Self, Refusal> {
         let site = SiteState::of_extensions(&parts.extensions)
             .ok_or_else(|| Refusal::config("the request did not come through a Galvani site"))?;
-        let channels = site.data::<Channels>().ok_or_else(|| {
-            Refusal::config(
-                "real-time endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
-            )
-        })?;
-        let channels = (*channels).clone();
+        let channels = Channels::of(site).map_err(|e| Refusal::config(&e.to_string()))?;
         let allowed = &channels.settings().allowed_origins;
         if let Err(message) = galvani_core::csrf::check_origin(parts, allowed) {
             channels.counters().refused();

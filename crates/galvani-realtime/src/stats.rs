@@ -111,78 +111,84 @@ impl Stats {
     }
 }
 
-/// Each counter's Prometheus name (`galvani_realtime_` and this; counters end in
-/// `_total`) and what it counts.
-const METRICS: [(&str, &str); 11] = [
+/// The prefix of every real-time metric's name.
+const PREFIX: &str = "galvani_realtime_";
+
+/// The gauge of open connections: its name (after [`PREFIX`]) and help.
+const OPEN: (&str, &str) = (
+    "connections",
+    "WebSocket, SSE and Socket.IO connections open now",
+);
+
+/// Each counter's name (after [`PREFIX`]), help, and place in a snapshot.
+type Counter = (&'static str, &'static str, fn(&StatsSnapshot) -> u64);
+
+const COUNTERS: [Counter; 10] = [
     (
-        "connections",
-        "WebSocket, SSE and Socket.IO connections open now",
+        "connections_opened_total",
+        "Connections opened since start",
+        |s| s.opened,
     ),
-    ("connections_opened_total", "Connections opened since start"),
-    ("delivered_total", "Messages queued for a client"),
+    ("delivered_total", "Messages queued for a client", |s| {
+        s.delivered
+    }),
     (
         "dropped_total",
         "Messages dropped because a client's queue was full (slow_consumer = drop)",
+        |s| s.dropped,
     ),
     (
         "disconnected_slow_total",
         "Connections closed because their client read too slowly",
+        |s| s.disconnected_slow,
     ),
     (
         "bad_messages_total",
         "Client messages that did not parse (each answered with an error)",
+        |s| s.bad_messages,
     ),
     (
         "refused_total",
         "Handshakes refused (origin, login, permission, too many connections)",
+        |s| s.refused,
     ),
     (
         "gaps_total",
         "Clients that resumed after events no longer kept",
+        |s| s.gaps,
     ),
     (
         "layer_lost_total",
         "Broadcasts the Redis layer could not pass on to other processes",
+        |s| s.layer_lost,
     ),
     (
         "layer_outages_total",
         "Times the Redis layer lost its subscription",
+        |s| s.layer_outages,
     ),
     (
         "caught_up_total",
         "Stream-group events fetched from Redis after an outage",
+        |s| s.caught_up,
     ),
 ];
 
 /// Describes the metrics to the recorder (their `# HELP` lines).
 pub(crate) fn describe() {
-    let [(open, help), counters @ ..] = METRICS;
-    galvani_core::metrics::describe_gauge!(format!("galvani_realtime_{open}"), help);
-    for (name, help) in counters {
-        galvani_core::metrics::describe_counter!(format!("galvani_realtime_{name}"), help);
+    galvani_core::metrics::describe_gauge!(format!("{PREFIX}{}", OPEN.0), OPEN.1);
+    for (name, help, _) in COUNTERS {
+        galvani_core::metrics::describe_counter!(format!("{PREFIX}{name}"), help);
     }
 }
 
 impl StatsSnapshot {
     /// Copies the counters into the `metrics` recorder (`[metrics]`'s collector).
     pub(crate) fn export(&self) {
-        let values = [
-            self.opened,
-            self.delivered,
-            self.dropped,
-            self.disconnected_slow,
-            self.bad_messages,
-            self.refused,
-            self.gaps,
-            self.layer_lost,
-            self.layer_outages,
-            self.caught_up,
-        ];
         #[allow(clippy::cast_precision_loss)] // A gauge is an f64; counts stay far below 2^53.
-        galvani_core::metrics::gauge!(format!("galvani_realtime_{}", METRICS[0].0))
-            .set(self.open as f64);
-        for ((name, _), value) in METRICS[1..].iter().zip(values) {
-            galvani_core::metrics::counter!(format!("galvani_realtime_{name}")).absolute(value);
+        galvani_core::metrics::gauge!(format!("{PREFIX}{}", OPEN.0)).set(self.open as f64);
+        for (name, _, value) in COUNTERS {
+            galvani_core::metrics::counter!(format!("{PREFIX}{name}")).absolute(value(self));
         }
     }
 }

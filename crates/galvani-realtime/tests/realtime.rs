@@ -12,9 +12,9 @@ use galvani_core::test::{TestClient, TestServer};
 use galvani_orm::testing::TestDb;
 mod common;
 
-use common::{Joins, Sse, Ws, ada_cookie, closed, db_with_ada, login, next, send, settings};
+use common::{Joins, Sse, Ws, ada_cookie, closed, db_with_ada, eventually, login, next, send};
 use galvani_realtime::{
-    Channels, Connection, Consumer, HandlerResult, Realtime, SlowConsumer, sse, websocket,
+    Channels, Connection, Consumer, HandlerResult, SlowConsumer, sse, websocket,
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -71,11 +71,7 @@ struct Server {
 
 async fn start(realtime: &str) -> Server {
     let db = db_with_ada().await;
-    let site = Project::new(settings(Some(&db.url), realtime))
-        .app(galvani_orm::Orm)
-        .app(galvani_sessions::Sessions)
-        .app(galvani_auth::AuthApp)
-        .app(Realtime)
+    let site = common::project(&db, realtime)
         .routes(
             Routes::new()
                 .route("/login", post(login))
@@ -98,7 +94,7 @@ async fn start(realtime: &str) -> Server {
         )
         .build()
         .unwrap();
-    let channels = (*site.state().data::<Channels>().unwrap()).clone();
+    let channels = Channels::of(site.state()).unwrap();
     let server = TestServer::start(site.clone()).await.unwrap();
     Server {
         addr: server.addr(),
@@ -412,11 +408,5 @@ async fn a_shutdown_says_goodbye_to_websockets_and_ends_event_streams() {
     drop(_server); // the server begins its graceful shutdown
     assert_eq!(closed(&mut ws).await, Some(1001));
     events.ended().await;
-    for _ in 0..100 {
-        if channels.stats().open == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("still open: {:?}", channels.stats());
+    eventually("both counted closed", || channels.stats().open == 0).await;
 }

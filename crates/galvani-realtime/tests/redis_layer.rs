@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Sse, Ws, send};
+use common::{Sse, Ws, eventually, send};
 use galvani_core::prelude::*;
 use galvani_core::test::TestServer;
 use galvani_realtime::{Channels, Connection, Consumer, HandlerResult, Realtime, sse, websocket};
@@ -303,17 +303,6 @@ impl Drop for PrivateRedis {
     }
 }
 
-/// Polls `check` for up to ten seconds.
-async fn eventually(what: &str, check: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("not within 10 s: {what}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_going_away_is_survived_reported_and_stream_groups_catch_up() {
     if redis_url().is_none() {
@@ -324,7 +313,7 @@ async fn redis_going_away_is_survived_reported_and_stream_groups_catch_up() {
     };
     let prefix = prefix("outage");
     let (a, b) = (site(&redis.url(), &prefix), site(&redis.url(), &prefix));
-    let channels_b = (*b.state().data::<Channels>().unwrap()).clone();
+    let channels_b = Channels::of(b.state()).unwrap();
     let (server_a, server_b) = (
         TestServer::start(a).await.unwrap(),
         TestServer::start(b).await.unwrap(),

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{Joins, ada_cookie, db_with_ada, login, settings};
+use common::{Joins, ada_cookie, db_with_ada, login};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,7 +21,7 @@ use galvani_core::prelude::*;
 use galvani_core::test::{TestClient, TestServer};
 use galvani_orm::testing::TestDb;
 use galvani_realtime::socketio::{Namespace, Socket, SocketIo};
-use galvani_realtime::{Channels, Realtime, sse, websocket};
+use galvani_realtime::{Channels, sse, websocket};
 
 #[derive(serde::Deserialize, serde::Serialize)]
 struct Echo {
@@ -99,11 +99,7 @@ struct Server {
 
 async fn start() -> Server {
     let db = db_with_ada().await;
-    let site = Project::new(settings(Some(&db.url), "max_connections_per_client = 1000"))
-        .app(galvani_orm::Orm)
-        .app(galvani_sessions::Sessions)
-        .app(galvani_auth::AuthApp)
-        .app(Realtime)
+    let site = common::project(&db, "max_connections_per_client = 1000")
         .routes(
             Routes::new()
                 .route("/login", post(login))
@@ -116,7 +112,7 @@ async fn start() -> Server {
         )
         .build()
         .unwrap();
-    let channels = (*site.state().data::<Channels>().unwrap()).clone();
+    let channels = Channels::of(site.state()).unwrap();
     let cookie = ada_cookie(&TestClient::from_site(site.clone())).await;
     let server = TestServer::start(site).await.unwrap();
     Server {

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::settings;
+use common::{eventually, settings};
 use futures_util::{SinkExt, StreamExt};
 use galvani_core::prelude::*;
 use galvani_core::test::TestServer;
@@ -55,7 +55,7 @@ async fn start(realtime: &str) -> (TestServer, Channels) {
         .routes(namespaces().routes())
         .build()
         .unwrap();
-    let channels = (*site.state().data::<Channels>().unwrap()).clone();
+    let channels = Channels::of(site.state()).unwrap();
     (TestServer::start(site).await.unwrap(), channels)
 }
 
@@ -99,16 +99,6 @@ async fn connect(server: &TestServer, namespace: &str) -> Ws {
         "{connected}"
     );
     ws
-}
-
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{what} never happened");
 }
 
 /// Broadcasts far more to the group `flood` than queues and socket buffers hold.

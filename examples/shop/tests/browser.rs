@@ -103,7 +103,7 @@ async fn a_product_page_shows_saved_stock_live_and_the_support_chat_carries_mess
         .data(test.db.clone())
         .build()
         .unwrap();
-    let channels = (*site.state().data::<galvani::realtime::Channels>().unwrap()).clone();
+    let channels = galvani::realtime::Channels::of(site.state()).unwrap();
     let Some(session) = Session::serving(site).await else {
         return;
     };

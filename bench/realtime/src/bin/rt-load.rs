@@ -72,6 +72,15 @@ struct Shared {
     open: AtomicUsize,
 }
 
+impl Shared {
+    /// The deliveries recorded so far (a panicking holder leaves them usable).
+    fn deliveries(&self) -> std::sync::MutexGuard<'_, Vec<Delivery>> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -177,8 +186,7 @@ async fn hold(mut ws: Ws, shared: Arc<Shared>) {
             }
         } else if let Some(sent) = stamp(&text) {
             let arrived = now_us();
-            let mut deliveries = shared.deliveries.lock().unwrap_or_else(|e| e.into_inner());
-            deliveries.push(Delivery { sent, arrived });
+            shared.deliveries().push(Delivery { sent, arrived });
         }
     }
     shared.open.fetch_sub(1, Ordering::Relaxed);
@@ -268,11 +276,7 @@ fn median(values: &mut [f64]) -> f64 {
 async fn measure(args: &Args, shared: &Shared, rounds: u32, count: u32, pause: Duration) {
     let (mut rates, mut latencies, mut missing) = (Vec::new(), Vec::new(), 0);
     for _ in 0..rounds {
-        shared
-            .deliveries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        shared.deliveries().clear();
         let expected = shared.open.load(Ordering::Relaxed) * count as usize;
         if let Err(e) = trigger(args.addr, count).await {
             println!("{}", json!({ "event": "error", "error": e }));
@@ -282,11 +286,7 @@ async fn measure(args: &Args, shared: &Shared, rounds: u32, count: u32, pause: D
         let (mut seen, mut quiet) = (0, Instant::now());
         loop {
             tokio::time::sleep(Duration::from_millis(5)).await;
-            let now = shared
-                .deliveries
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .len();
+            let now = shared.deliveries().len();
             if now >= expected || quiet.elapsed() > Duration::from_secs(2) {
                 break;
             }
@@ -294,8 +294,7 @@ async fn measure(args: &Args, shared: &Shared, rounds: u32, count: u32, pause: D
                 (seen, quiet) = (now, Instant::now());
             }
         }
-        let deliveries =
-            std::mem::take(&mut *shared.deliveries.lock().unwrap_or_else(|e| e.into_inner()));
+        let deliveries = std::mem::take(&mut *shared.deliveries());
         missing += expected.saturating_sub(deliveries.len());
         let first = deliveries.iter().map(|d| d.sent).min().unwrap_or(0);
         let last = deliveries.iter().map(|d| d.arrived).max().unwrap_or(0);

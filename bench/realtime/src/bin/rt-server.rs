@@ -61,13 +61,6 @@ async fn count(channels: Channels) -> String {
 }
 
 fn main() -> ExitCode {
-    let settings = match Settings::from_env_in(env!("CARGO_MANIFEST_DIR")) {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
     let socketio =
         SocketIo::new().namespace(Namespace::new("/").on_connect(async |socket: Socket| {
             socket.join(GROUP);
@@ -83,7 +76,8 @@ fn main() -> ExitCode {
                 .route("/broadcast", post(broadcast))
                 .csrf_exempt(),
         );
-    Project::new(settings)
+    // A settings error is reported by the command line, like any other.
+    Project::new(Settings::from_env_in(env!("CARGO_MANIFEST_DIR")))
         .app(Realtime)
         .routes(routes)
         .run_cli()

@@ -155,15 +155,14 @@ impl Server {
         let service = match self.service.get() {
             Some(service) => service.clone(),
             None => {
-                let site = SiteState::of_extensions(req.extensions());
-                let channels = site.and_then(|site| site.data::<Channels>());
-                let Some(channels) = channels else {
-                    return crate::handshake::Refusal::config(
-                        "Socket.IO endpoints need the Realtime app: add `.app(galvani_realtime::Realtime)` to the project",
-                    )
-                    .into_response();
+                let channels = match Channels::of_request(req.extensions()) {
+                    Ok(channels) => channels,
+                    Err(e) => {
+                        return crate::handshake::Refusal::config(&e.to_string()).into_response();
+                    }
                 };
-                let draining = site.and_then(galvani_core::server::Draining::of);
+                let draining = SiteState::of_extensions(req.extensions())
+                    .and_then(galvani_core::server::Draining::of);
                 self.service
                     .get_or_init(|| self.build(channels.settings(), draining))
                     .clone()

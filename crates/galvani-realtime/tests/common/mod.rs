@@ -47,6 +47,16 @@ pub fn settings(database: Option<&str>, realtime: &str) -> Settings {
     .unwrap()
 }
 
+/// A project on `db` with users and sessions (so that connections have a user) and
+/// real-time, its `[apps.realtime]` section being `realtime`.
+pub fn project(db: &TestDb, realtime: &str) -> Project {
+    Project::new(settings(Some(&db.url), realtime))
+        .app(galvani_orm::Orm)
+        .app(galvani_sessions::Sessions)
+        .app(galvani_auth::AuthApp)
+        .app(galvani_realtime::Realtime)
+}
+
 /// A migrated SQLite database with the user `ada` (password [`PASSWORD`]).
 pub async fn db_with_ada() -> TestDb {
     let db = TestDb::sqlite().await.unwrap();
@@ -119,6 +129,17 @@ pub async fn closed(ws: &mut Ws) -> Option<u16> {
             Some(Err(_)) | None => return None,
         }
     }
+}
+
+/// Polls `check` for up to ten seconds.
+pub async fn eventually(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not within 10 s: {what}");
 }
 
 /// A minimal SSE client on a raw connection.
